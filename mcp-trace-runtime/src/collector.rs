@@ -1,0 +1,968 @@
+//! Embedded OTLP/HTTP receiver.
+//!
+//! A tiny in-process collector: several processes (the weather client and
+//! server, test fixtures, …) export their spans to it over OTLP/HTTP, and the
+//! host process can then inspect or print the whole distributed trace without
+//! running a separate OpenTelemetry Collector or backend.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use mcp_trace_runtime::collector::Collector;
+//!
+//! let collector = Collector::start("127.0.0.1:0").await?;
+//! // Child processes get this as OTEL_EXPORTER_OTLP_ENDPOINT.
+//! let endpoint = collector.endpoint();
+//! assert!(endpoint.starts_with("http://127.0.0.1:"));
+//! assert!(collector.spans().is_empty());
+//! collector.shutdown();
+//! # Ok(())
+//! # }
+//! ```
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+use opentelemetry_proto::tonic::trace::v1 as otlp;
+use prost::Message;
+use serde_json::{Map, Value};
+use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::sync::watch;
+
+/// Largest request body accepted. Real exporters batch at most a few MiB;
+/// anything bigger is a misbehaving client and must not exhaust memory.
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// Path of the OTLP/HTTP trace export endpoint.
+pub const TRACES_PATH: &str = "/v1/traces";
+
+/// Slow or stalled clients must not pin a connection task forever.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+const PROTOBUF: &str = "application/x-protobuf";
+const JSON: &str = "application/json";
+
+/// An OTLP/HTTP trace receiver running on the current tokio runtime.
+///
+/// Spans from every request are kept in memory in arrival order, so tests and
+/// demos can assert on or print what the instrumented processes exported.
+/// Dropping the collector shuts it down.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// use std::time::Duration;
+/// use mcp_trace_runtime::collector::Collector;
+///
+/// let collector = Collector::start("127.0.0.1:0").await?;
+/// // … start processes with OTEL_EXPORTER_OTLP_ENDPOINT=collector.endpoint() …
+/// let spans = collector
+///     .wait_for(Duration::from_millis(10), |spans| spans.len() >= 2)
+///     .await;
+/// assert!(spans.is_empty()); // nobody exported in this example
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Collector {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    spans: Mutex<Vec<CollectedSpan>>,
+    requests: AtomicUsize,
+    /// Bumped after every accepted export so `wait_for` can sleep instead of
+    /// busy-polling; a watch channel cannot miss an update between the
+    /// predicate check and the await, unlike a bare `Notify`.
+    generation: watch::Sender<u64>,
+}
+
+impl Shared {
+    fn spans(&self) -> MutexGuard<'_, Vec<CollectedSpan>> {
+        // A panic while holding the lock cannot leave the Vec half-updated
+        // (we only `extend` it), so a poisoned lock is still safe to use and
+        // must not take every later request down with it.
+        self.spans
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Collector {
+    /// Binds `addr` (use port 0 for an ephemeral port) and serves OTLP/HTTP on
+    /// a task spawned on the current tokio runtime.
+    ///
+    /// Must be called from within a tokio runtime.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let collector = mcp_trace_runtime::collector::Collector::start("127.0.0.1:0").await?;
+    /// assert_ne!(collector.local_addr().port(), 0);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn start(addr: impl ToSocketAddrs) -> std::io::Result<Collector> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (generation, _) = watch::channel(0u64);
+        let shared = Arc::new(Shared {
+            spans: Mutex::new(Vec::new()),
+            requests: AtomicUsize::new(0),
+            generation,
+        });
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        tokio::spawn(accept_loop(listener, Arc::clone(&shared), shutdown_rx));
+        Ok(Collector {
+            addr,
+            shared,
+            shutdown,
+        })
+    }
+
+    /// The address actually bound (resolves port 0).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let collector = mcp_trace_runtime::collector::Collector::start("127.0.0.1:0").await?;
+    /// assert!(collector.local_addr().ip().is_loopback());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Base URL suitable for `OTEL_EXPORTER_OTLP_ENDPOINT`, without a path
+    /// (exporters append `/v1/traces` themselves when configured via that
+    /// variable; when configuring an exporter in code, append it yourself).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let collector = mcp_trace_runtime::collector::Collector::start("127.0.0.1:0").await?;
+    /// let traces_url = format!("{}/v1/traces", collector.endpoint());
+    /// assert!(traces_url.starts_with("http://127.0.0.1:"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Everything received so far, in arrival order.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let collector = mcp_trace_runtime::collector::Collector::start("127.0.0.1:0").await?;
+    /// for span in collector.spans() {
+    ///     println!("{} {}", span.service_name, span.name);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn spans(&self) -> Vec<CollectedSpan> {
+        self.shared.spans().clone()
+    }
+
+    /// The spans of one trace (32 lowercase hex digits; case-insensitive), in
+    /// arrival order.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let collector = mcp_trace_runtime::collector::Collector::start("127.0.0.1:0").await?;
+    /// let spans = collector.spans_of_trace("4bf92f3577b34da6a3ce929d0e0e4736");
+    /// assert!(spans.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn spans_of_trace(&self, trace_id: &str) -> Vec<CollectedSpan> {
+        self.shared
+            .spans()
+            .iter()
+            .filter(|span| span.trace_id.eq_ignore_ascii_case(trace_id))
+            .cloned()
+            .collect()
+    }
+
+    /// Waits until `predicate(&all_spans)` holds or `timeout` passes, and
+    /// returns the spans at that point either way — exporters flush
+    /// asynchronously, so tests need to wait for "enough" spans rather than
+    /// sleep for a guessed duration.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use std::time::Duration;
+    /// let collector = mcp_trace_runtime::collector::Collector::start("127.0.0.1:0").await?;
+    /// let spans = collector
+    ///     .wait_for(Duration::from_millis(10), |spans| {
+    ///         spans.iter().any(|s| s.name == "tools/call get_weather")
+    ///     })
+    ///     .await;
+    /// assert!(spans.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn wait_for(
+        &self,
+        timeout: Duration,
+        predicate: impl Fn(&[CollectedSpan]) -> bool,
+    ) -> Vec<CollectedSpan> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut changes = self.shared.generation.subscribe();
+        loop {
+            // Mark the current generation as seen *before* looking at the
+            // spans, so a store racing with the check still wakes us up.
+            changes.borrow_and_update();
+            let spans = self.spans();
+            if predicate(&spans) {
+                return spans;
+            }
+            match tokio::time::timeout_at(deadline, changes.changed()).await {
+                Ok(Ok(())) => continue,
+                // Timed out, or the sender is gone (cannot happen while
+                // `self` is alive): report what we have.
+                Ok(Err(_)) | Err(_) => return self.spans(),
+            }
+        }
+    }
+
+    /// Number of export requests accepted (answered with 200) so far — lets
+    /// tests tell "nothing was exported" apart from "empty batches arrived".
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let collector = mcp_trace_runtime::collector::Collector::start("127.0.0.1:0").await?;
+    /// assert_eq!(collector.requests(), 0);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn requests(&self) -> usize {
+        self.shared.requests.load(Ordering::SeqCst)
+    }
+
+    /// Stops accepting connections and winds down open ones (requests in
+    /// flight are finished). Idempotent; also done on drop. Spans already
+    /// received stay available.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let collector = mcp_trace_runtime::collector::Collector::start("127.0.0.1:0").await?;
+    /// collector.shutdown();
+    /// collector.shutdown();
+    /// assert!(collector.spans().is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .keep_alive(true);
+    loop {
+        let stream = tokio::select! {
+            _ = wait_shutdown(&mut shutdown) => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => stream,
+                // Per-connection failures (e.g. ECONNABORTED, EMFILE) must not
+                // kill the receiver; back off briefly in case it is resource
+                // exhaustion.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = Arc::clone(&shared);
+        let mut conn_shutdown = shutdown.clone();
+        let conn = http.serve_connection(
+            TokioIo::new(stream),
+            service_fn(move |req| {
+                let shared = Arc::clone(&shared);
+                async move { Ok::<_, Infallible>(handle(req, &shared).await) }
+            }),
+        );
+        tokio::spawn(async move {
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => return,
+                _ = wait_shutdown(&mut conn_shutdown) => {}
+            }
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        });
+    }
+}
+
+/// Resolves once shutdown was requested or the `Collector` is gone.
+async fn wait_shutdown(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+/// Wire formats OTLP/HTTP allows; responses mirror the request's format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Protobuf,
+    Json,
+}
+
+impl Format {
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Protobuf => PROTOBUF,
+            Format::Json => JSON,
+        }
+    }
+}
+
+/// OTLP signals this receiver routes. Metrics (and logs) get a variant here
+/// when they are implemented; until then their paths answer 404.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Signal {
+    Traces,
+}
+
+fn route(path: &str) -> Option<Signal> {
+    match path {
+        TRACES_PATH => Some(Signal::Traces),
+        _ => None,
+    }
+}
+
+async fn handle(req: Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>> {
+    let Some(signal) = route(req.uri().path()) else {
+        return plain(StatusCode::NOT_FOUND, "not found: only POST /v1/traces");
+    };
+    if req.method() != Method::POST {
+        let mut res = plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed: use POST",
+        );
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return res;
+    }
+    let format = match request_format(req.headers()) {
+        Ok(format) => format,
+        Err(message) => return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, &message),
+    };
+    // Reject an announced oversize body before reading any of it; the
+    // `Limited` wrapper below still enforces the limit for chunked bodies or
+    // lying Content-Length headers.
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if announced.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return too_large();
+    }
+    let body = match Limited::new(req.into_body(), usize::MAX)
+        .collect()
+        .await
+    {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => return too_large(),
+        Err(err) => {
+            return plain(
+                StatusCode::BAD_REQUEST,
+                &format!("failed to read request body: {err}"),
+            )
+        }
+    };
+    match signal {
+        Signal::Traces => receive_traces(format, &body, shared),
+    }
+}
+
+fn receive_traces(format: Format, body: &[u8], shared: &Shared) -> Response<Full<Bytes>> {
+    let request = match format {
+        Format::Protobuf => ExportTraceServiceRequest::decode(body)
+            .map_err(|err| format!("invalid OTLP protobuf ExportTraceServiceRequest: {err}")),
+        Format::Json => serde_json::from_slice::<ExportTraceServiceRequest>(body)
+            .map_err(|err| format!("invalid OTLP JSON ExportTraceServiceRequest: {err}")),
+    };
+    let request = match request {
+        Ok(request) => request,
+        Err(message) => return plain(StatusCode::BAD_REQUEST, &message),
+    };
+    // Convert outside the lock: a huge batch must not stall readers.
+    let spans = convert_request(request);
+    shared.spans().extend(spans);
+    shared.requests.fetch_add(1, Ordering::SeqCst);
+    shared.generation.send_modify(|generation| *generation += 1);
+
+    let body = match format {
+        Format::Protobuf => Bytes::from(ExportTraceServiceResponse::default().encode_to_vec()),
+        // Written by hand: serde would emit `{"partialSuccess":null}`, which
+        // strict OTLP clients may reject; an empty object means full success.
+        Format::Json => Bytes::from_static(b"{}"),
+    };
+    let mut res = Response::new(Full::new(body));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    res
+}
+
+fn request_format(headers: &http::HeaderMap) -> Result<Format, String> {
+    for encoding in headers.get_all(header::CONTENT_ENCODING) {
+        let value = encoding.to_str().unwrap_or("<non-ascii>");
+        if value
+            .split(',')
+            .map(str::trim)
+            .any(|e| !e.is_empty() && !e.eq_ignore_ascii_case("identity"))
+        {
+            return Err(format!(
+                "unsupported Content-Encoding {value:?}: only identity is accepted"
+            ));
+        }
+    }
+    let Some(content_type) = headers.get(header::CONTENT_TYPE) else {
+        return Err(format!("missing Content-Type: use {PROTOBUF} or {JSON}"));
+    };
+    let raw = content_type.to_str().unwrap_or("<non-ascii>");
+    let essence = raw.split(';').next().unwrap_or("").trim();
+    if essence.eq_ignore_ascii_case(PROTOBUF) {
+        Ok(Format::Protobuf)
+    } else if essence.eq_ignore_ascii_case(JSON) {
+        Ok(Format::Json)
+    } else {
+        Err(format!(
+            "unsupported Content-Type {raw:?}: use {PROTOBUF} or {JSON}"
+        ))
+    }
+}
+
+fn plain(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
+    let mut res = Response::new(Full::new(Bytes::from(format!("{message}\n"))));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    res
+}
+
+fn too_large() -> Response<Full<Bytes>> {
+    let mut res = plain(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!("request body exceeds {MAX_BODY_BYTES} bytes"),
+    );
+    // We stop reading mid-body, so the connection cannot be reused safely.
+    res.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    res
+}
+
+/// Span kind, mirroring OTLP's `Span.SpanKind`.
+///
+/// ```
+/// use mcp_trace_runtime::collector::SpanKind;
+/// assert_eq!(SpanKind::Client.as_str(), "CLIENT");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SpanKind {
+    /// Kind not set by the producer (also used for unknown values).
+    #[default]
+    Unspecified,
+    /// An in-process operation.
+    Internal,
+    /// Handling of a remote request.
+    Server,
+    /// An outgoing remote request.
+    Client,
+    /// Enqueuing a message for later processing.
+    Producer,
+    /// Processing a message from a producer.
+    Consumer,
+}
+
+impl SpanKind {
+    /// Upper-case name as used in OTLP without the `SPAN_KIND_` prefix.
+    ///
+    /// ```
+    /// use mcp_trace_runtime::collector::SpanKind;
+    /// assert_eq!(SpanKind::Server.as_str(), "SERVER");
+    /// assert_eq!(SpanKind::Unspecified.as_str(), "UNSPECIFIED");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpanKind::Unspecified => "UNSPECIFIED",
+            SpanKind::Internal => "INTERNAL",
+            SpanKind::Server => "SERVER",
+            SpanKind::Client => "CLIENT",
+            SpanKind::Producer => "PRODUCER",
+            SpanKind::Consumer => "CONSUMER",
+        }
+    }
+
+    fn from_otlp(kind: i32) -> SpanKind {
+        match otlp::span::SpanKind::try_from(kind) {
+            Ok(otlp::span::SpanKind::Internal) => SpanKind::Internal,
+            Ok(otlp::span::SpanKind::Server) => SpanKind::Server,
+            Ok(otlp::span::SpanKind::Client) => SpanKind::Client,
+            Ok(otlp::span::SpanKind::Producer) => SpanKind::Producer,
+            Ok(otlp::span::SpanKind::Consumer) => SpanKind::Consumer,
+            Ok(otlp::span::SpanKind::Unspecified) | Err(_) => SpanKind::Unspecified,
+        }
+    }
+}
+
+impl std::fmt::Display for SpanKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Span status as exported.
+///
+/// ```
+/// use mcp_trace_runtime::collector::SpanStatus;
+/// let status = SpanStatus::Error("upstream timeout".into());
+/// assert!(status.is_error());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum SpanStatus {
+    /// No status set (the default).
+    #[default]
+    Unset,
+    /// Explicitly marked successful.
+    Ok,
+    /// Failed, with the (possibly empty) description.
+    Error(String),
+}
+
+impl SpanStatus {
+    /// Whether this is [`SpanStatus::Error`].
+    ///
+    /// ```
+    /// use mcp_trace_runtime::collector::SpanStatus;
+    /// assert!(!SpanStatus::Ok.is_error());
+    /// ```
+    pub fn is_error(&self) -> bool {
+        matches!(self, SpanStatus::Error(_))
+    }
+
+    fn from_otlp(status: Option<otlp::Status>) -> SpanStatus {
+        let Some(status) = status else {
+            return SpanStatus::Unset;
+        };
+        match otlp::status::StatusCode::try_from(status.code) {
+            Ok(otlp::status::StatusCode::Ok) => SpanStatus::Ok,
+            Ok(otlp::status::StatusCode::Error) => SpanStatus::Error(status.message),
+            Ok(otlp::status::StatusCode::Unset) | Err(_) => SpanStatus::Unset,
+        }
+    }
+}
+
+/// A span event (e.g. a recorded exception).
+///
+/// ```
+/// use mcp_trace_runtime::collector::CollectedEvent;
+/// let event = CollectedEvent { name: "exception".into(), ..Default::default() };
+/// assert!(event.attributes.is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CollectedEvent {
+    /// Event name.
+    pub name: String,
+    /// Wall-clock time in nanoseconds since the Unix epoch.
+    pub time_unix_nano: u64,
+    /// Attributes converted to JSON (see [`CollectedSpan::attributes`]).
+    pub attributes: Map<String, Value>,
+}
+
+/// One received span, flattened out of OTLP's resource/scope nesting and
+/// with ids as lowercase hex so it is easy to compare in tests.
+///
+/// ```
+/// use mcp_trace_runtime::collector::{CollectedSpan, SpanKind};
+/// let span = CollectedSpan {
+///     name: "tools/call get_weather".into(),
+///     kind: SpanKind::Client,
+///     start_unix_nano: 1_000,
+///     end_unix_nano: 5_000,
+///     ..Default::default()
+/// };
+/// assert_eq!(span.duration().as_nanos(), 4_000);
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CollectedSpan {
+    /// 32 lowercase hex digits.
+    pub trace_id: String,
+    /// 16 lowercase hex digits.
+    pub span_id: String,
+    /// `None` for roots (empty or all-zero parent id on the wire).
+    pub parent_span_id: Option<String>,
+    /// Span name.
+    pub name: String,
+    /// Resource attribute `service.name`, `"unknown_service"` if absent.
+    pub service_name: String,
+    /// Span kind.
+    pub kind: SpanKind,
+    /// Start time in nanoseconds since the Unix epoch.
+    pub start_unix_nano: u64,
+    /// End time in nanoseconds since the Unix epoch.
+    pub end_unix_nano: u64,
+    /// Span attributes as JSON: strings, bools, ints (i64), doubles
+    /// (non-finite ones as strings like `"NaN"`), arrays, key-value lists as
+    /// objects, bytes as lowercase hex strings.
+    pub attributes: Map<String, Value>,
+    /// Resource attributes, converted like `attributes`.
+    pub resource: Map<String, Value>,
+    /// Span status.
+    pub status: SpanStatus,
+    /// Span events in recorded order.
+    pub events: Vec<CollectedEvent>,
+    /// Links as `(trace_id, span_id)` in lowercase hex.
+    pub links: Vec<(String, String)>,
+}
+
+impl CollectedSpan {
+    /// End minus start; zero if the producer sent an end before the start.
+    ///
+    /// ```
+    /// use mcp_trace_runtime::collector::CollectedSpan;
+    /// let span = CollectedSpan { start_unix_nano: 10, end_unix_nano: 5, ..Default::default() };
+    /// assert_eq!(span.duration().as_nanos(), 0);
+    /// ```
+    pub fn duration(&self) -> Duration {
+        Duration::from_nanos(self.end_unix_nano.saturating_sub(self.start_unix_nano))
+    }
+
+    /// A string attribute, or `None` if absent or not a string.
+    ///
+    /// ```
+    /// use mcp_trace_runtime::collector::CollectedSpan;
+    /// let mut span = CollectedSpan::default();
+    /// span.attributes.insert("mcp.method.name".into(), "tools/call".into());
+    /// assert_eq!(span.attr_str("mcp.method.name"), Some("tools/call"));
+    /// ```
+    pub fn attr_str(&self, key: &str) -> Option<&str> {
+        self.attributes.get(key).and_then(Value::as_str)
+    }
+
+    /// An integer attribute, or `None` if absent or not an integer.
+    ///
+    /// ```
+    /// use mcp_trace_runtime::collector::CollectedSpan;
+    /// let mut span = CollectedSpan::default();
+    /// span.attributes.insert("http.response.status_code".into(), 200.into());
+    /// assert_eq!(span.attr_i64("http.response.status_code"), Some(200));
+    /// ```
+    pub fn attr_i64(&self, key: &str) -> Option<i64> {
+        self.attributes.get(key).and_then(Value::as_i64)
+    }
+}
+
+fn convert_request(request: ExportTraceServiceRequest) -> Vec<CollectedSpan> {
+    let mut out = Vec::new();
+    for resource_spans in request.resource_spans {
+        let resource = resource_spans
+            .resource
+            .map(|r| attributes_to_json(r.attributes))
+            .unwrap_or_default();
+        let service_name = resource
+            .get("service.name")
+            .and_then(Value::as_str)
+            .filter(|name| !name.is_empty())
+            .unwrap_or("unknown_service")
+            .to_owned();
+        for scope_spans in resource_spans.scope_spans {
+            for span in scope_spans.spans {
+                out.push(convert_span(span, &service_name, &resource));
+            }
+        }
+    }
+    out
+}
+
+fn convert_span(
+    span: otlp::Span,
+    service_name: &str,
+    resource: &Map<String, Value>,
+) -> CollectedSpan {
+    let parent_span_id = if true {
+        None
+    } else {
+        Some(hex(&span.parent_span_id))
+    };
+    CollectedSpan {
+        trace_id: hex(&span.trace_id),
+        span_id: hex(&span.span_id),
+        parent_span_id,
+        name: span.name,
+        service_name: service_name.to_owned(),
+        kind: SpanKind::from_otlp(span.kind),
+        start_unix_nano: span.start_time_unix_nano,
+        end_unix_nano: span.end_time_unix_nano,
+        attributes: attributes_to_json(span.attributes),
+        resource: resource.clone(),
+        status: SpanStatus::from_otlp(span.status),
+        events: span
+            .events
+            .into_iter()
+            .map(|event| CollectedEvent {
+                name: event.name,
+                time_unix_nano: event.time_unix_nano,
+                attributes: attributes_to_json(event.attributes),
+            })
+            .collect(),
+        links: span
+            .links
+            .into_iter()
+            .map(|link| (hex(&link.trace_id), hex(&link.span_id)))
+            .collect(),
+    }
+}
+
+fn attributes_to_json(attributes: Vec<KeyValue>) -> Map<String, Value> {
+    attributes
+        .into_iter()
+        .map(|kv| (kv.key, any_value_to_json(kv.value)))
+        .collect()
+}
+
+fn any_value_to_json(value: Option<AnyValue>) -> Value {
+    match value.and_then(|v| v.value) {
+        None => Value::Null,
+        Some(any_value::Value::StringValue(s)) => Value::String(s),
+        Some(any_value::Value::BoolValue(b)) => Value::Bool(b),
+        Some(any_value::Value::IntValue(i)) => Value::from(i),
+        Some(any_value::Value::DoubleValue(d)) => serde_json::Number::from_f64(d)
+            .map(Value::Number)
+            .unwrap_or_else(|| Value::String(d.to_string())),
+        Some(any_value::Value::ArrayValue(array)) => Value::Array(
+            array
+                .values
+                .into_iter()
+                .map(|v| any_value_to_json(Some(v)))
+                .collect(),
+        ),
+        Some(any_value::Value::KvlistValue(list)) => Value::Object(attributes_to_json(list.values)),
+        Some(any_value::Value::BytesValue(bytes)) => Value::String(hex(&bytes)),
+        // Dictionary-encoded strings only occur in the profiles signal, whose
+        // string table we never see here.
+        Some(any_value::Value::StringValueStrindex(_)) => Value::Null,
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderMap;
+    use opentelemetry_proto::tonic::common::v1::{ArrayValue, KeyValueList};
+    use opentelemetry_proto::tonic::resource::v1::Resource;
+
+    fn kv(key: &str, value: any_value::Value) -> KeyValue {
+        KeyValue {
+            key: key.into(),
+            value: Some(AnyValue { value: Some(value) }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn content_type_parameters_and_case_are_ignored() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("Application/JSON; charset=utf-8"),
+        );
+        assert_eq!(request_format(&headers), Ok(Format::Json));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-protobuf"),
+        );
+        assert_eq!(request_format(&headers), Ok(Format::Protobuf));
+        headers.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static("identity"),
+        );
+        assert_eq!(request_format(&headers), Ok(Format::Protobuf));
+    }
+
+    #[test]
+    fn unsupported_content_type_or_encoding_is_rejected() {
+        let mut headers = HeaderMap::new();
+        assert!(request_format(&headers).is_err(), "missing content type");
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        assert!(request_format(&headers).is_err());
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        let err = request_format(&headers).unwrap_err();
+        assert!(err.contains("gzip"), "{err}");
+    }
+
+    #[test]
+    fn converts_all_any_value_kinds_and_ids() {
+        let request = ExportTraceServiceRequest {
+            resource_spans: vec![otlp::ResourceSpans {
+                resource: Some(Resource {
+                    attributes: vec![kv(
+                        "service.name",
+                        any_value::Value::StringValue("svc".into()),
+                    )],
+                    ..Default::default()
+                }),
+                scope_spans: vec![otlp::ScopeSpans {
+                    spans: vec![otlp::Span {
+                        trace_id: vec![0xab; 16],
+                        span_id: vec![1, 2, 3, 4, 5, 6, 7, 8],
+                        parent_span_id: vec![0; 8],
+                        name: "op".into(),
+                        kind: otlp::span::SpanKind::Producer as i32,
+                        start_time_unix_nano: 100,
+                        end_time_unix_nano: 250,
+                        attributes: vec![
+                            kv("s", any_value::Value::StringValue("x".into())),
+                            kv("b", any_value::Value::BoolValue(true)),
+                            kv("i", any_value::Value::IntValue(-7)),
+                            kv("d", any_value::Value::DoubleValue(1.5)),
+                            kv("nan", any_value::Value::DoubleValue(f64::NAN)),
+                            kv("bytes", any_value::Value::BytesValue(vec![0, 255])),
+                            kv(
+                                "arr",
+                                any_value::Value::ArrayValue(ArrayValue {
+                                    values: vec![
+                                        AnyValue {
+                                            value: Some(any_value::Value::IntValue(1)),
+                                        },
+                                        AnyValue { value: None },
+                                    ],
+                                }),
+                            ),
+                            kv(
+                                "kv",
+                                any_value::Value::KvlistValue(KeyValueList {
+                                    values: vec![kv("k", any_value::Value::BoolValue(false))],
+                                }),
+                            ),
+                        ],
+                        status: Some(otlp::Status {
+                            message: "boom".into(),
+                            code: otlp::status::StatusCode::Error as i32,
+                        }),
+                        links: vec![otlp::span::Link {
+                            trace_id: vec![0x11; 16],
+                            span_id: vec![0x22; 8],
+                            ..Default::default()
+                        }],
+                        events: vec![otlp::span::Event {
+                            time_unix_nano: 200,
+                            name: "exception".into(),
+                            attributes: vec![kv(
+                                "exception.message",
+                                any_value::Value::StringValue("bad".into()),
+                            )],
+                            ..Default::default()
+                        }],
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        };
+        let spans = convert_request(request);
+        assert_eq!(spans.len(), 1);
+        let span = &spans[0];
+        assert_eq!(span.trace_id, "ab".repeat(16));
+        assert_eq!(span.span_id, "0102030405060708");
+        assert_eq!(span.parent_span_id, None, "all-zero parent means root");
+        assert_eq!(span.service_name, "svc");
+        assert_eq!(span.kind, SpanKind::Producer);
+        assert_eq!(span.duration(), Duration::from_nanos(150));
+        assert_eq!(span.status, SpanStatus::Error("boom".into()));
+        assert_eq!(
+            Value::Object(span.attributes.clone()),
+            serde_json::json!({
+                "s": "x", "b": true, "i": -7, "d": 1.5, "nan": "NaN",
+                "bytes": "00ff", "arr": [1, null], "kv": {"k": false}
+            })
+        );
+        assert_eq!(span.attr_i64("i"), Some(-7));
+        assert_eq!(span.attr_str("s"), Some("x"));
+        assert_eq!(span.attr_str("i"), None);
+        assert_eq!(span.links, vec![("11".repeat(16), "22".repeat(8))]);
+        assert_eq!(span.events.len(), 1);
+        assert_eq!(span.events[0].name, "exception");
+        assert_eq!(span.events[0].time_unix_nano, 200);
+        assert_eq!(span.events[0].attributes["exception.message"], "bad");
+        assert_eq!(span.resource["service.name"], "svc");
+    }
+
+    #[test]
+    fn missing_service_name_is_unknown_service() {
+        let request = ExportTraceServiceRequest {
+            resource_spans: vec![otlp::ResourceSpans {
+                resource: None,
+                scope_spans: vec![otlp::ScopeSpans {
+                    spans: vec![otlp::Span {
+                        parent_span_id: vec![9; 8],
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        };
+        let spans = convert_request(request);
+        assert_eq!(spans[0].service_name, "unknown_service");
+        assert_eq!(spans[0].parent_span_id.as_deref(), Some("0909090909090909"));
+        assert_eq!(spans[0].status, SpanStatus::Unset);
+        assert_eq!(spans[0].kind, SpanKind::Unspecified);
+    }
+}

@@ -1,0 +1,907 @@
+//! Tracing configuration, read from the environment into plain values.
+//!
+//! Parsing is a pure function of a variable lookup ([`Config::from_lookup`]),
+//! so every rule below is testable without touching the process environment.
+//! [`crate::install`] turns a `Config` into a tracer provider.
+//!
+//! Rules worth knowing:
+//! - `OTEL_SERVICE_NAME` beats `service.name` in `OTEL_RESOURCE_ATTRIBUTES`,
+//!   which beats the name passed to [`crate::init`].
+//! - The OTLP exporter is on when `OTEL_TRACES_EXPORTER` names `otlp`, or when
+//!   it is unset and either an `OTEL_EXPORTER_OTLP_*ENDPOINT` is set or no other
+//!   destination (Langfuse, `MCP_TRACE_FILE`) is configured — so setting only
+//!   the Langfuse keys does not also send to `localhost:4318`.
+//! - `OTEL_TRACES_SAMPLER` beats `LANGFUSE_SAMPLE_RATE`; the default samples
+//!   everything and follows the caller's sampling decision.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::settings::{Mode, DEFAULT_VALUE_LENGTH_LIMIT};
+
+/// Langfuse Cloud, the Langfuse SDK's default host.
+pub const DEFAULT_LANGFUSE_BASE_URL: &str = "https://cloud.langfuse.com";
+/// Path of Langfuse's OTLP/HTTP traces endpoint below its base URL.
+pub const LANGFUSE_TRACES_PATH: &str = "/api/public/otel/v1/traces";
+
+const DEFAULT_OTLP_HTTP_ENDPOINT: &str = "http://localhost:4318";
+const DEFAULT_OTLP_GRPC_ENDPOINT: &str = "http://localhost:4317";
+const DEFAULT_OTLP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Everything [`crate::install`] needs, parsed and validated.
+///
+/// ```
+/// use mcp_trace_runtime::Config;
+/// let config = Config::from_lookup("weather-server", |name| match name {
+///     "OTEL_EXPORTER_OTLP_ENDPOINT" => Some("http://collector:4318".into()),
+///     _ => None,
+/// })
+/// .unwrap();
+/// assert_eq!(config.service_name, "weather-server");
+/// assert_eq!(
+///     config.otlp.unwrap().endpoint,
+///     "http://collector:4318/v1/traces"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `MCP_TRACE_MODE`.
+    pub mode: Mode,
+    /// `service.name` of every span this process exports.
+    pub service_name: String,
+    /// `service.version`, when known (set it from `env!("CARGO_PKG_VERSION")`).
+    pub service_version: Option<String>,
+    /// Further resource attributes from `OTEL_RESOURCE_ATTRIBUTES`.
+    pub resource_attributes: Vec<(String, String)>,
+    /// The standard OTLP exporter, when on.
+    pub otlp: Option<OtlpTarget>,
+    /// Langfuse export, when both keys are set.
+    pub langfuse: Option<LangfuseTarget>,
+    /// `MCP_TRACE_FILE`: OTLP-JSON lines, one export request per line.
+    pub trace_file: Option<PathBuf>,
+    /// `OTEL_TRACES_EXPORTER` contains `console`: one line per span on stdout.
+    pub console: bool,
+    /// Which traces are recorded.
+    pub sampler: SamplerSetting,
+    /// `OTEL_PROPAGATORS`, in order.
+    pub propagators: Vec<Propagator>,
+    /// `LANGFUSE_OBSERVE_DECORATOR_IO_CAPTURE_ENABLED`.
+    pub capture_io: bool,
+    /// `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`, bytes.
+    pub value_length_limit: usize,
+}
+
+/// Where and how the OTLP exporter sends.
+#[derive(Clone, PartialEq)]
+pub struct OtlpTarget {
+    /// Full URL of the traces endpoint (with `/v1/traces` for HTTP).
+    pub endpoint: String,
+    /// Wire protocol.
+    pub protocol: Protocol,
+    /// Extra request headers (`OTEL_EXPORTER_OTLP_HEADERS`); values are secrets.
+    pub headers: Vec<(String, String)>,
+    /// Per-export timeout.
+    pub timeout: Duration,
+    /// True when no endpoint variable was set and the OpenTelemetry default is used.
+    pub endpoint_is_default: bool,
+}
+
+impl fmt::Debug for OtlpTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header_names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("OtlpTarget")
+            .field("endpoint", &self.endpoint)
+            .field("protocol", &self.protocol)
+            .field("headers", &header_names)
+            .field("timeout", &self.timeout)
+            .field("endpoint_is_default", &self.endpoint_is_default)
+            .finish()
+    }
+}
+
+/// OTLP wire protocol (`OTEL_EXPORTER_OTLP_PROTOCOL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// `http/protobuf` (default).
+    HttpProtobuf,
+    /// `http/json`.
+    HttpJson,
+    /// `grpc` (needs the `grpc` cargo feature).
+    Grpc,
+}
+
+/// Langfuse export settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LangfuseTarget {
+    /// Full URL of Langfuse's OTLP traces endpoint.
+    pub endpoint: String,
+    /// `LANGFUSE_PUBLIC_KEY`.
+    pub public_key: String,
+    /// `LANGFUSE_SECRET_KEY`; `Debug` shows it redacted.
+    pub secret_key: Secret,
+    /// `LANGFUSE_TRACING_ENVIRONMENT` → `langfuse.environment` on every span.
+    pub environment: Option<String>,
+    /// `LANGFUSE_RELEASE` → `langfuse.release` on every span.
+    pub release: Option<String>,
+}
+
+/// A string that never shows itself in `Debug` or `Display`.
+///
+/// ```
+/// let secret = mcp_trace_runtime::config::Secret::new("sk-lf-123");
+/// assert_eq!(format!("{secret:?}"), "Secret(***)");
+/// assert_eq!(secret.expose(), "sk-lf-123");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Sampling rule (`OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG`, or
+/// `LANGFUSE_SAMPLE_RATE`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SamplerSetting {
+    /// `always_on`.
+    AlwaysOn,
+    /// `always_off`.
+    AlwaysOff,
+    /// `traceidratio` with its ratio.
+    TraceIdRatio(f64),
+    /// `parentbased_always_on` (default).
+    ParentBasedAlwaysOn,
+    /// `parentbased_always_off`.
+    ParentBasedAlwaysOff,
+    /// `parentbased_traceidratio` with its ratio.
+    ParentBasedTraceIdRatio(f64),
+}
+
+/// A context propagator named in `OTEL_PROPAGATORS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Propagator {
+    /// W3C `traceparent` / `tracestate`.
+    TraceContext,
+    /// W3C `baggage`.
+    Baggage,
+}
+
+impl Config {
+    /// Reads the configuration from the process environment, after loading
+    /// `.env` from the working directory when there is one (existing
+    /// variables win, as with Python's `load_dotenv()`).
+    pub fn from_env(default_service_name: &str) -> Result<Config, Error> {
+        // A missing .env is the normal case; a malformed one is not worth failing start-up for.
+        let _ = dotenvy::dotenv();
+        Config::from_lookup(default_service_name, |name| std::env::var(name).ok())
+    }
+
+    /// Parses the configuration from any variable lookup.
+    pub fn from_lookup(
+        default_service_name: &str,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, Error> {
+        let var = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+
+        let mode = match var("MCP_TRACE_MODE") {
+            None => Mode::default(),
+            Some(value) => Mode::parse(&value).ok_or_else(|| Error::InvalidSetting {
+                variable: "MCP_TRACE_MODE",
+                value,
+                problem: "unknown mode".into(),
+                accepted: Mode::ACCEPTED,
+            })?,
+        };
+
+        let mut resource_attributes = match var("OTEL_RESOURCE_ATTRIBUTES") {
+            None => Vec::new(),
+            Some(value) => parse_key_values("OTEL_RESOURCE_ATTRIBUTES", &value, false)?,
+        };
+        let attribute_service_name = take_key(&mut resource_attributes, "service.name");
+        let service_version = take_key(&mut resource_attributes, "service.version");
+        let service_name = var("OTEL_SERVICE_NAME")
+            .or(attribute_service_name)
+            .unwrap_or_else(|| default_service_name.to_string());
+
+        let langfuse = parse_langfuse(&var)?;
+        let trace_file = var("MCP_TRACE_FILE").map(PathBuf::from);
+
+        let exporters = match var("OTEL_TRACES_EXPORTER") {
+            None => None,
+            Some(value) => Some(parse_exporters(&value)?),
+        };
+        let endpoint_set = var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_some()
+            || var("OTEL_EXPORTER_OTLP_ENDPOINT").is_some();
+        let otlp_on = match &exporters {
+            Some(list) => list.otlp,
+            None => endpoint_set || (langfuse.is_none() && trace_file.is_none()),
+        };
+        let otlp = if otlp_on {
+            Some(parse_otlp(&var)?)
+        } else {
+            None
+        };
+
+        let sampler = parse_sampler(&var)?;
+        let propagators = match var("OTEL_PROPAGATORS") {
+            None => vec![Propagator::TraceContext, Propagator::Baggage],
+            Some(value) => parse_propagators(&value)?,
+        };
+        let capture_io = match var("LANGFUSE_OBSERVE_DECORATOR_IO_CAPTURE_ENABLED") {
+            None => true,
+            Some(value) => {
+                parse_bool(&value).ok_or_else(|| Error::InvalidSetting {
+                    variable: "LANGFUSE_OBSERVE_DECORATOR_IO_CAPTURE_ENABLED",
+                    value,
+                    problem: "not a boolean".into(),
+                    accepted: "true, false (also 1/0, yes/no, on/off)",
+                })?
+            }
+        };
+        let value_length_limit = match var("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT") {
+            None => DEFAULT_VALUE_LENGTH_LIMIT,
+            Some(value) => parse_positive("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", &value)?,
+        };
+        // The SDK reads these itself but silently ignores bad values; refuse them here.
+        for name in [
+            "OTEL_BSP_SCHEDULE_DELAY",
+            "OTEL_BSP_MAX_QUEUE_SIZE",
+            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+            "OTEL_BSP_EXPORT_TIMEOUT",
+        ] {
+            if let Some(value) = var(name) {
+                parse_positive(name, &value)?;
+            }
+        }
+
+        Ok(Config {
+            mode,
+            service_name,
+            service_version,
+            resource_attributes,
+            otlp,
+            langfuse,
+            trace_file,
+            console: exporters.is_some_and(|list| list.console),
+            sampler,
+            propagators,
+            capture_io,
+            value_length_limit,
+        })
+    }
+}
+
+struct ExporterList {
+    otlp: bool,
+    console: bool,
+}
+
+fn parse_exporters(value: &str) -> Result<ExporterList, Error> {
+    let mut list = ExporterList {
+        otlp: false,
+        console: false,
+    };
+    for name in value.split(',').map(str::trim) {
+        match name.to_ascii_lowercase().as_str() {
+            "otlp" => list.otlp = true,
+            "console" => list.console = true,
+            "none" => {}
+            _ => {
+                return Err(Error::InvalidSetting {
+                    variable: "OTEL_TRACES_EXPORTER",
+                    value: value.to_string(),
+                    problem: format!("unknown exporter {name:?}"),
+                    accepted: "a comma list of otlp, console, none",
+                })
+            }
+        }
+    }
+    Ok(list)
+}
+
+fn parse_otlp(var: &impl Fn(&str) -> Option<String>) -> Result<OtlpTarget, Error> {
+    let (protocol_variable, protocol_value) = first_set(
+        var,
+        &[
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+        ],
+    );
+    let protocol = match protocol_value.as_deref().map(str::trim) {
+        None | Some("http/protobuf") => Protocol::HttpProtobuf,
+        Some("http/json") => Protocol::HttpJson,
+        Some("grpc") if cfg!(feature = "grpc") => Protocol::Grpc,
+        Some("grpc") => {
+            return Err(Error::InvalidSetting {
+                variable: protocol_variable,
+                value: "grpc".into(),
+                problem: "this build has no gRPC exporter; enable the `grpc` feature of mcp-trace-runtime".into(),
+                accepted: "http/protobuf, http/json",
+            })
+        }
+        Some(other) => {
+            return Err(Error::InvalidSetting {
+                variable: protocol_variable,
+                value: other.to_string(),
+                problem: "unknown protocol".into(),
+                accepted: "http/protobuf, http/json, grpc",
+            })
+        }
+    };
+
+    let signal_endpoint = var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+    let base_endpoint = var("OTEL_EXPORTER_OTLP_ENDPOINT");
+    let (endpoint, endpoint_is_default) = match (signal_endpoint, base_endpoint) {
+        // The signal-specific endpoint is used verbatim, per the OTLP exporter spec.
+        (Some(url), _) => (
+            validate_url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", &url)?,
+            false,
+        ),
+        (None, Some(url)) => {
+            let base = validate_url("OTEL_EXPORTER_OTLP_ENDPOINT", &url)?;
+            (signal_url(&base, protocol), false)
+        }
+        (None, None) => {
+            let base = match protocol {
+                Protocol::Grpc => DEFAULT_OTLP_GRPC_ENDPOINT,
+                _ => DEFAULT_OTLP_HTTP_ENDPOINT,
+            };
+            (signal_url(base, protocol), true)
+        }
+    };
+
+    let headers = match first_set(
+        var,
+        &["OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"],
+    ) {
+        (_, None) => Vec::new(),
+        (variable, Some(value)) => parse_key_values(variable, &value, true)?,
+    };
+
+    let timeout = match first_set(
+        var,
+        &["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"],
+    ) {
+        (_, None) => DEFAULT_OTLP_TIMEOUT,
+        (variable, Some(value)) => Duration::from_millis(parse_positive(variable, &value)? as u64),
+    };
+
+    Ok(OtlpTarget {
+        endpoint,
+        protocol,
+        headers,
+        timeout,
+        endpoint_is_default,
+    })
+}
+
+fn signal_url(base: &str, protocol: Protocol) -> String {
+    match protocol {
+        Protocol::Grpc => base.to_string(),
+        _ => format!("{}/v1/traces", base.trim_end_matches('/')),
+    }
+}
+
+fn parse_langfuse(var: &impl Fn(&str) -> Option<String>) -> Result<Option<LangfuseTarget>, Error> {
+    let public_key = var("LANGFUSE_PUBLIC_KEY");
+    let secret_key = var("LANGFUSE_SECRET_KEY");
+    let (public_key, secret_key) = match (public_key, secret_key) {
+        (None, None) => return Ok(None),
+        (Some(_), None) => {
+            return Err(Error::IncompleteLangfuseKeys {
+                present: "LANGFUSE_PUBLIC_KEY",
+                missing: "LANGFUSE_SECRET_KEY",
+            })
+        }
+        (None, Some(_)) => {
+            return Err(Error::IncompleteLangfuseKeys {
+                present: "LANGFUSE_SECRET_KEY",
+                missing: "LANGFUSE_PUBLIC_KEY",
+            })
+        }
+        (Some(public), Some(secret)) => (public.trim().to_string(), Secret::new(secret.trim())),
+    };
+    let (variable, base_url) = first_set(var, &["LANGFUSE_BASE_URL", "LANGFUSE_HOST"]);
+    let base_url = match base_url {
+        Some(url) => validate_url(variable, &url)?,
+        None => DEFAULT_LANGFUSE_BASE_URL.to_string(),
+    };
+    Ok(Some(LangfuseTarget {
+        endpoint: format!("{}{LANGFUSE_TRACES_PATH}", base_url.trim_end_matches('/')),
+        public_key,
+        secret_key,
+        environment: var("LANGFUSE_TRACING_ENVIRONMENT").map(|v| v.trim().to_string()),
+        release: var("LANGFUSE_RELEASE").map(|v| v.trim().to_string()),
+    }))
+}
+
+fn parse_sampler(var: &impl Fn(&str) -> Option<String>) -> Result<SamplerSetting, Error> {
+    const ACCEPTED: &str = "always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio";
+    let Some(name) = var("OTEL_TRACES_SAMPLER") else {
+        return Ok(match var("LANGFUSE_SAMPLE_RATE") {
+            None => SamplerSetting::ParentBasedAlwaysOn,
+            Some(rate) => {
+                SamplerSetting::ParentBasedTraceIdRatio(parse_ratio("LANGFUSE_SAMPLE_RATE", &rate)?)
+            }
+        });
+    };
+    let ratio = || match var("OTEL_TRACES_SAMPLER_ARG") {
+        None => Ok(1.0),
+        Some(arg) => parse_ratio("OTEL_TRACES_SAMPLER_ARG", &arg),
+    };
+    Ok(match name.trim().to_ascii_lowercase().as_str() {
+        "always_on" => SamplerSetting::AlwaysOn,
+        "always_off" => SamplerSetting::AlwaysOff,
+        "traceidratio" => SamplerSetting::TraceIdRatio(ratio()?),
+        "parentbased_always_on" => SamplerSetting::ParentBasedAlwaysOn,
+        "parentbased_always_off" => SamplerSetting::ParentBasedAlwaysOff,
+        "parentbased_traceidratio" => SamplerSetting::ParentBasedTraceIdRatio(ratio()?),
+        _ => {
+            return Err(Error::InvalidSetting {
+                variable: "OTEL_TRACES_SAMPLER",
+                value: name,
+                problem: "unknown sampler".into(),
+                accepted: ACCEPTED,
+            })
+        }
+    })
+}
+
+fn parse_propagators(value: &str) -> Result<Vec<Propagator>, Error> {
+    let mut propagators = Vec::new();
+    for name in value.split(',').map(str::trim) {
+        let propagator = match name.to_ascii_lowercase().as_str() {
+            "tracecontext" => Propagator::TraceContext,
+            "baggage" => Propagator::Baggage,
+            "none" => continue,
+            _ => {
+                return Err(Error::InvalidSetting {
+                    variable: "OTEL_PROPAGATORS",
+                    value: value.to_string(),
+                    problem: format!("unsupported propagator {name:?}"),
+                    accepted: "a comma list of tracecontext, baggage, none",
+                })
+            }
+        };
+        if !propagators.contains(&propagator) {
+            propagators.push(propagator);
+        }
+    }
+    Ok(propagators)
+}
+
+/// Parses `key=value,key2=value2` with percent-decoded values (the format of
+/// `OTEL_RESOURCE_ATTRIBUTES` and `OTEL_EXPORTER_OTLP_HEADERS`). When
+/// `secret_values` is set, errors name the entry's position, never its text.
+fn parse_key_values(
+    variable: &'static str,
+    value: &str,
+    secret_values: bool,
+) -> Result<Vec<(String, String)>, Error> {
+    let shown = |entry: &str| {
+        if secret_values {
+            "<redacted: may hold credentials>".to_string()
+        } else {
+            entry.to_string()
+        }
+    };
+    let mut pairs = Vec::new();
+    for (index, entry) in value.split(',').enumerate() {
+        if entry.trim().is_empty() {
+            continue;
+        }
+        let Some((key, raw)) = entry.split_once('=') else {
+            return Err(Error::InvalidSetting {
+                variable,
+                value: shown(value),
+                problem: format!("entry {} has no '='", index + 1),
+                accepted: "a comma list of key=value pairs, values percent-encoded",
+            });
+        };
+        let key = key.trim();
+        let decoded = percent_encoding::percent_decode_str(raw.trim()).decode_utf8();
+        match (key.is_empty(), decoded) {
+            (false, Ok(decoded)) => pairs.push((key.to_string(), decoded.into_owned())),
+            _ => {
+                return Err(Error::InvalidSetting {
+                    variable,
+                    value: shown(value),
+                    problem: format!("entry {} has an empty key or a value that is not UTF-8 once decoded", index + 1),
+                    accepted: "a comma list of key=value pairs, values percent-encoded",
+                })
+            }
+        }
+    }
+    Ok(pairs)
+}
+
+fn take_key(pairs: &mut Vec<(String, String)>, key: &str) -> Option<String> {
+    let index = pairs.iter().rposition(|(k, _)| k == key)?;
+    let value = pairs.remove(index).1;
+    pairs.retain(|(k, _)| k != key);
+    Some(value)
+}
+
+fn first_set(
+    var: &impl Fn(&str) -> Option<String>,
+    names: &[&'static str],
+) -> (&'static str, Option<String>) {
+    for name in names {
+        if let Some(value) = var(name) {
+            return (name, Some(value));
+        }
+    }
+    (names[names.len() - 1], None)
+}
+
+fn validate_url(variable: &'static str, value: &str) -> Result<String, Error> {
+    let value = value.trim();
+    let invalid = |problem: &str| Error::InvalidSetting {
+        variable,
+        value: value.to_string(),
+        problem: problem.to_string(),
+        accepted: "an absolute http:// or https:// URL, e.g. http://localhost:4318",
+    };
+    let uri: http::Uri = value.parse().map_err(|_| invalid("not a URL"))?;
+    match uri.scheme_str() {
+        Some("http") | Some("https") => {}
+        Some(_) => return Err(invalid("the scheme must be http or https")),
+        None => return Err(invalid("the URL has no scheme")),
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(invalid("the URL has no host"));
+    }
+    Ok(value.to_string())
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_positive(variable: &'static str, value: &str) -> Result<usize, Error> {
+    match value.trim().parse::<usize>() {
+        Ok(number) if number > 0 => Ok(number),
+        _ => Err(Error::InvalidSetting {
+            variable,
+            value: value.to_string(),
+            problem: "not a positive integer".into(),
+            accepted: "a whole number greater than 0",
+        }),
+    }
+}
+
+fn parse_ratio(variable: &'static str, value: &str) -> Result<f64, Error> {
+    match value.trim().parse::<f64>() {
+        Ok(ratio) if (0.0..=1.0).contains(&ratio) => Ok(ratio),
+        _ => Err(Error::InvalidSetting {
+            variable,
+            value: value.to_string(),
+            problem: "not a ratio".into(),
+            accepted: "a number from 0.0 to 1.0",
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(vars: &[(&str, &str)]) -> Result<Config, Error> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup("default-service", |name| map.get(name).cloned())
+    }
+
+    fn error(vars: &[(&str, &str)]) -> String {
+        parse(vars).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn no_variables_gives_the_opentelemetry_defaults() {
+        let config = parse(&[]).unwrap();
+        assert_eq!(config.mode, Mode::Native);
+        assert_eq!(config.service_name, "default-service");
+        let otlp = config.otlp.expect("otlp is the default exporter");
+        assert_eq!(otlp.endpoint, "http://localhost:4318/v1/traces");
+        assert!(otlp.endpoint_is_default);
+        assert_eq!(otlp.protocol, Protocol::HttpProtobuf);
+        assert_eq!(otlp.timeout, Duration::from_secs(10));
+        assert_eq!(config.langfuse, None);
+        assert_eq!(config.sampler, SamplerSetting::ParentBasedAlwaysOn);
+        assert_eq!(
+            config.propagators,
+            vec![Propagator::TraceContext, Propagator::Baggage]
+        );
+        assert!(config.capture_io);
+        assert_eq!(config.value_length_limit, 65536);
+        assert!(!config.console);
+    }
+
+    #[test]
+    fn service_name_precedence() {
+        let config = parse(&[(
+            "OTEL_RESOURCE_ATTRIBUTES",
+            "service.name=from-attrs,service.version=1.2.3,deployment.environment=prod%20eu",
+        )])
+        .unwrap();
+        assert_eq!(config.service_name, "from-attrs");
+        assert_eq!(config.service_version.as_deref(), Some("1.2.3"));
+        assert_eq!(
+            config.resource_attributes,
+            vec![("deployment.environment".to_string(), "prod eu".to_string())]
+        );
+        let config = parse(&[
+            ("OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs"),
+            ("OTEL_SERVICE_NAME", "from-env"),
+        ])
+        .unwrap();
+        assert_eq!(config.service_name, "from-env");
+    }
+
+    #[test]
+    fn otlp_endpoints_follow_the_exporter_spec() {
+        let config = parse(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/")]).unwrap();
+        let otlp = config.otlp.unwrap();
+        assert_eq!(otlp.endpoint, "http://c:4318/v1/traces");
+        assert!(!otlp.endpoint_is_default);
+        let config = parse(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://t:443/custom"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=a%3Db,x-tenant=t1"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+        ])
+        .unwrap();
+        let otlp = config.otlp.unwrap();
+        assert_eq!(otlp.endpoint, "https://t:443/custom");
+        assert_eq!(otlp.protocol, Protocol::HttpJson);
+        assert_eq!(
+            otlp.headers,
+            vec![
+                ("api-key".to_string(), "a=b".to_string()),
+                ("x-tenant".to_string(), "t1".to_string())
+            ]
+        );
+        assert_eq!(otlp.timeout, Duration::from_millis(2500));
+    }
+
+    #[test]
+    fn otlp_is_off_when_only_other_destinations_are_set() {
+        let langfuse = [("LANGFUSE_PUBLIC_KEY", "pk"), ("LANGFUSE_SECRET_KEY", "sk")];
+        assert_eq!(parse(&langfuse).unwrap().otlp, None);
+        assert_eq!(parse(&[("MCP_TRACE_FILE", "/tmp/x")]).unwrap().otlp, None);
+        let mut with_endpoint = langfuse.to_vec();
+        with_endpoint.push(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"));
+        assert!(parse(&with_endpoint).unwrap().otlp.is_some());
+        let mut explicit = langfuse.to_vec();
+        explicit.push(("OTEL_TRACES_EXPORTER", "otlp,console"));
+        let config = parse(&explicit).unwrap();
+        assert!(config.otlp.is_some() && config.console);
+        assert_eq!(
+            parse(&[("OTEL_TRACES_EXPORTER", "none")]).unwrap().otlp,
+            None
+        );
+    }
+
+    #[test]
+    fn langfuse_settings() {
+        let config = parse(&[
+            ("LANGFUSE_PUBLIC_KEY", "pk-lf-1"),
+            ("LANGFUSE_SECRET_KEY", "sk-lf-2"),
+            ("LANGFUSE_HOST", "http://ignored:3000"),
+            ("LANGFUSE_BASE_URL", "https://eu.example.com/"),
+            ("LANGFUSE_TRACING_ENVIRONMENT", "staging"),
+            ("LANGFUSE_RELEASE", "v7"),
+            ("LANGFUSE_SAMPLE_RATE", "0.25"),
+        ])
+        .unwrap();
+        let langfuse = config.langfuse.clone().unwrap();
+        assert_eq!(
+            langfuse.endpoint,
+            "https://eu.example.com/api/public/otel/v1/traces"
+        );
+        assert_eq!(langfuse.public_key, "pk-lf-1");
+        assert_eq!(langfuse.secret_key.expose(), "sk-lf-2");
+        assert_eq!(langfuse.environment.as_deref(), Some("staging"));
+        assert_eq!(langfuse.release.as_deref(), Some("v7"));
+        assert_eq!(config.sampler, SamplerSetting::ParentBasedTraceIdRatio(0.25));
+        assert!(!format!("{config:?}").contains("sk-lf-2"));
+
+        let host_only = parse(&[
+            ("LANGFUSE_PUBLIC_KEY", "pk"),
+            ("LANGFUSE_SECRET_KEY", "sk"),
+            ("LANGFUSE_HOST", "http://localhost:3000"),
+        ])
+        .unwrap();
+        assert_eq!(
+            host_only.langfuse.unwrap().endpoint,
+            "http://localhost:3000/api/public/otel/v1/traces"
+        );
+        let default_host = parse(&[("LANGFUSE_PUBLIC_KEY", "pk"), ("LANGFUSE_SECRET_KEY", "sk")]);
+        assert_eq!(
+            default_host.unwrap().langfuse.unwrap().endpoint,
+            "https://cloud.langfuse.com/api/public/otel/v1/traces"
+        );
+    }
+
+    #[test]
+    fn one_langfuse_key_alone_is_an_error_naming_the_other() {
+        let message = error(&[("LANGFUSE_PUBLIC_KEY", "pk")]);
+        assert!(message.contains("LANGFUSE_PUBLIC_KEY is set but LANGFUSE_SECRET_KEY is not"));
+        let message = error(&[("LANGFUSE_SECRET_KEY", "sk-very-secret")]);
+        assert!(message.contains("LANGFUSE_SECRET_KEY is set but LANGFUSE_PUBLIC_KEY is not"));
+        assert!(!message.contains("sk-very-secret"));
+    }
+
+    #[test]
+    fn misconfiguration_names_the_variable_and_the_accepted_values() {
+        let cases: &[(&[(&str, &str)], &[&str])] = &[
+            (
+                &[("MCP_TRACE_MODE", "loud")],
+                &["MCP_TRACE_MODE", "\"loud\"", "native, propagation_only, off"],
+            ),
+            (
+                &[("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon")],
+                &["OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf, http/json"],
+            ),
+            (
+                &[("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "udp")],
+                &["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "unknown protocol"],
+            ),
+            (
+                &[("OTEL_EXPORTER_OTLP_ENDPOINT", "localhost:4318")],
+                &["OTEL_EXPORTER_OTLP_ENDPOINT", "http:// or https://"],
+            ),
+            (
+                &[("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://host")],
+                &["OTEL_EXPORTER_OTLP_ENDPOINT", "scheme must be http or https"],
+            ),
+            (
+                &[
+                    ("LANGFUSE_PUBLIC_KEY", "pk"),
+                    ("LANGFUSE_SECRET_KEY", "sk"),
+                    ("LANGFUSE_HOST", "not a url"),
+                ],
+                &["LANGFUSE_HOST", "not a URL"],
+            ),
+            (
+                &[("OTEL_TRACES_EXPORTER", "zipkin")],
+                &["OTEL_TRACES_EXPORTER", "\"zipkin\"", "otlp, console, none"],
+            ),
+            (
+                &[("OTEL_TRACES_SAMPLER", "sometimes")],
+                &["OTEL_TRACES_SAMPLER", "parentbased_traceidratio"],
+            ),
+            (
+                &[
+                    ("OTEL_TRACES_SAMPLER", "traceidratio"),
+                    ("OTEL_TRACES_SAMPLER_ARG", "2"),
+                ],
+                &["OTEL_TRACES_SAMPLER_ARG", "0.0 to 1.0"],
+            ),
+            (
+                &[("LANGFUSE_SAMPLE_RATE", "half")],
+                &["LANGFUSE_SAMPLE_RATE", "0.0 to 1.0"],
+            ),
+            (
+                &[("OTEL_PROPAGATORS", "tracecontext,b3")],
+                &["OTEL_PROPAGATORS", "\"b3\"", "tracecontext, baggage, none"],
+            ),
+            (
+                &[("LANGFUSE_OBSERVE_DECORATOR_IO_CAPTURE_ENABLED", "maybe")],
+                &["LANGFUSE_OBSERVE_DECORATOR_IO_CAPTURE_ENABLED", "true, false"],
+            ),
+            (
+                &[("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "-1")],
+                &["OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "greater than 0"],
+            ),
+            (
+                &[("OTEL_BSP_MAX_QUEUE_SIZE", "lots")],
+                &["OTEL_BSP_MAX_QUEUE_SIZE", "positive integer"],
+            ),
+            (
+                &[("OTEL_RESOURCE_ATTRIBUTES", "team")],
+                &["OTEL_RESOURCE_ATTRIBUTES", "entry 1 has no '='"],
+            ),
+        ];
+        for (vars, needles) in cases {
+            let message = error(vars);
+            for needle in *needles {
+                assert!(
+                    message.contains(needle),
+                    "{vars:?}: {message:?} should contain {needle:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn grpc_needs_its_feature() {
+        let result = parse(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]);
+        if cfg!(feature = "grpc") {
+            let otlp = result.unwrap().otlp.unwrap();
+            assert_eq!(otlp.endpoint, "http://localhost:4317");
+            assert_eq!(otlp.protocol, Protocol::Grpc);
+        } else {
+            let message = result.unwrap_err().to_string();
+            assert!(message.contains("`grpc` feature"), "{message}");
+        }
+    }
+
+    #[test]
+    fn malformed_otlp_headers_do_not_echo_their_values() {
+        let message = error(&[(
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            "authorization=Bearer top-secret,broken",
+        )]);
+        assert!(message.contains("OTEL_EXPORTER_OTLP_HEADERS"));
+        assert!(message.contains("entry 2 has no '='"));
+        assert!(!message.contains("top-secret"), "{message}");
+        let config = parse(&[("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20top-secret")]);
+        assert!(!format!("{config:?}").contains("top-secret"));
+    }
+
+    #[test]
+    fn samplers_and_propagators() {
+        let config = parse(&[
+            ("OTEL_TRACES_SAMPLER", "traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", "0.5"),
+            ("LANGFUSE_SAMPLE_RATE", "0.1"),
+            ("OTEL_PROPAGATORS", "baggage, tracecontext, baggage"),
+        ])
+        .unwrap();
+        assert_eq!(config.sampler, SamplerSetting::TraceIdRatio(0.5));
+        assert_eq!(
+            config.propagators,
+            vec![Propagator::Baggage, Propagator::TraceContext]
+        );
+        assert_eq!(
+            parse(&[("OTEL_PROPAGATORS", "none")]).unwrap().propagators,
+            vec![]
+        );
+        assert_eq!(
+            parse(&[("OTEL_TRACES_SAMPLER", "always_off")]).unwrap().sampler,
+            SamplerSetting::AlwaysOff
+        );
+    }
+
+    #[test]
+    fn capture_mode_and_limits() {
+        let config = parse(&[
+            ("LANGFUSE_OBSERVE_DECORATOR_IO_CAPTURE_ENABLED", "false"),
+            ("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "128"),
+            ("MCP_TRACE_MODE", "Propagation_Only"),
+        ])
+        .unwrap();
+        assert!(!config.capture_io);
+        assert_eq!(config.value_length_limit, 128);
+        assert_eq!(config.mode, Mode::PropagationOnly);
+        assert_eq!(
+            parse(&[("MCP_TRACE_MODE", "off")]).unwrap().mode,
+            Mode::Off
+        );
+    }
+}

@@ -1,0 +1,288 @@
+//! From a [`Config`] to a running tracer provider: exporters, batching,
+//! sampling, resource, and the [`Guard`] that flushes it all at exit.
+//!
+//! Each destination (OTLP collector, Langfuse, file, console) gets its own
+//! `BatchSpanProcessor`: its own bounded queue (`OTEL_BSP_MAX_QUEUE_SIZE`) and
+//! its own thread, so a slow Langfuse never delays the collector and no export
+//! ever runs on a request's path.
+
+mod console;
+mod file;
+mod http_client;
+mod langfuse;
+mod reporting;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use opentelemetry::KeyValue;
+use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+use opentelemetry_sdk::resource::TelemetryResourceDetector;
+use opentelemetry_sdk::trace::{
+    BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, SpanExporter,
+    TracerProviderBuilder,
+};
+use opentelemetry_sdk::Resource;
+
+pub use console::ConsoleExporter;
+pub use file::JsonLinesFileExporter;
+pub use http_client::PinnedHeadersClient;
+pub use langfuse::LangfuseAttributes;
+pub use reporting::{ExportHealth, ReportingExporter};
+
+use crate::config::{Config, OtlpTarget, Protocol, SamplerSetting};
+use crate::error::Error;
+use crate::settings::{self, Mode};
+
+/// How long dropping a [`Guard`] waits for the last exports.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Keeps tracing running; flushes every finished span and shuts the exporters
+/// down when dropped (or on [`Guard::shutdown`]).
+///
+/// ```no_run
+/// # fn main() -> Result<(), mcp_trace_runtime::Error> {
+/// let guard = mcp_trace_runtime::init("weather-server")?;
+/// // … serve …
+/// guard.shutdown(std::time::Duration::from_secs(2))?;
+/// # Ok(()) }
+/// ```
+#[must_use = "dropping the guard shuts tracing down at once"]
+#[derive(Debug)]
+pub struct Guard {
+    provider: Option<SdkTracerProvider>,
+    health: Vec<Arc<ExportHealth>>,
+}
+
+impl Guard {
+    /// Export counts per destination, e.g. to report lost spans.
+    pub fn export_health(&self) -> &[Arc<ExportHealth>] {
+        &self.health
+    }
+
+    /// Exports every span finished so far, waiting for the exporters.
+    pub fn force_flush(&self) -> Result<(), Error> {
+        match &self.provider {
+            Some(provider) => provider.force_flush().map_err(|error| Error::Exporter {
+                destination: "all".into(),
+                reason: format!("flush failed: {error}"),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Flushes and shuts down, waiting at most `timeout`.
+    pub fn shutdown(mut self, timeout: Duration) -> Result<(), Error> {
+        self.shutdown_within(timeout)
+    }
+
+    fn shutdown_within(&mut self, timeout: Duration) -> Result<(), Error> {
+        let Some(provider) = self.provider.take() else {
+            return Ok(());
+        };
+        let result = provider.shutdown_with_timeout(timeout);
+        for health in &self.health {
+            health.report_losses();
+        }
+        result.map_err(|error| Error::Exporter {
+            destination: "all".into(),
+            reason: format!("shutdown incomplete: {error}"),
+        })
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Err(error) = self.shutdown_within(DEFAULT_SHUTDOWN_TIMEOUT) {
+            eprintln!("mcp-trace: {error}");
+        }
+    }
+}
+
+/// Installs `config` process-wide: the switches in [`crate::settings`], the
+/// global propagator and, unless the mode is `off`, the global tracer provider.
+///
+/// ```no_run
+/// # fn main() -> Result<(), mcp_trace_runtime::Error> {
+/// let mut config = mcp_trace_runtime::Config::from_env("weather-server")?;
+/// config.service_version = Some(env!("CARGO_PKG_VERSION").to_string());
+/// let _guard = mcp_trace_runtime::install(config)?;
+/// # Ok(()) }
+/// ```
+pub fn install(config: Config) -> Result<Guard, Error> {
+    settings::set_mode(config.mode);
+    settings::set_capture_io(config.capture_io);
+    settings::set_value_length_limit(config.value_length_limit);
+    crate::propagation::install_propagators(&config.propagators, config.mode);
+    if config.mode == Mode::Off {
+        return Ok(Guard {
+            provider: None,
+            health: Vec::new(),
+        });
+    }
+    let (provider, health) = build_provider(&config)?;
+    opentelemetry::global::set_tracer_provider(provider.clone());
+    Ok(Guard {
+        provider: Some(provider),
+        health,
+    })
+}
+
+/// Builds the tracer provider for `config` without installing it globally.
+pub fn build_provider(config: &Config) -> Result<(SdkTracerProvider, Vec<Arc<ExportHealth>>), Error> {
+    let mut builder = SdkTracerProvider::builder()
+        .with_resource(resource(config))
+        .with_sampler(sampler(config.sampler));
+    let mut health = Vec::new();
+    // The file first: it is the one destination that can fail on the local machine.
+    if let Some(path) = &config.trace_file {
+        builder = reported(
+            builder,
+            &mut health,
+            JsonLinesFileExporter::open(path)?,
+            format!("MCP_TRACE_FILE={}", path.display()),
+            "Check the disk and the path in MCP_TRACE_FILE.",
+        );
+    }
+    if let Some(langfuse) = &config.langfuse {
+        if langfuse.environment.is_some() || langfuse.release.is_some() {
+            builder = builder.with_span_processor(LangfuseAttributes::new(langfuse));
+        }
+        builder = reported(
+            builder,
+            &mut health,
+            otlp_exporter("Langfuse", &langfuse::otlp_target(langfuse))?,
+            format!("Langfuse at {}", langfuse.endpoint),
+            "Check LANGFUSE_BASE_URL (or LANGFUSE_HOST) and the keys.",
+        );
+    }
+    if let Some(otlp) = &config.otlp {
+        let hint = if otlp.endpoint_is_default {
+            "Nothing listens on the OpenTelemetry default endpoint: set OTEL_EXPORTER_OTLP_ENDPOINT to your collector, \
+             or OTEL_TRACES_EXPORTER=none to stop exporting there."
+        } else {
+            "Check OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) and that the collector runs."
+        };
+        builder = reported(
+            builder,
+            &mut health,
+            otlp_exporter("OTLP", otlp)?,
+            format!("the OTLP collector at {}", otlp.endpoint),
+            hint,
+        );
+    }
+    if config.console {
+        builder = builder.with_span_processor(batch(ConsoleExporter::default()));
+    }
+    Ok((builder.build(), health))
+}
+
+/// Adds `exporter` behind its own batch processor, counting its outcomes in a new [`ExportHealth`].
+fn reported<E: SpanExporter + 'static>(
+    builder: TracerProviderBuilder,
+    health: &mut Vec<Arc<ExportHealth>>,
+    exporter: E,
+    destination: String,
+    hint: &str,
+) -> TracerProviderBuilder {
+    let report = ExportHealth::new(destination, hint.to_string());
+    health.push(report.clone());
+    builder.with_span_processor(batch(ReportingExporter::new(exporter, report)))
+}
+
+fn batch<E: SpanExporter + 'static>(exporter: E) -> BatchSpanProcessor {
+    // BatchConfigBuilder::default() reads OTEL_BSP_* itself; config.rs has validated them.
+    BatchSpanProcessor::builder(exporter)
+        .with_batch_config(BatchConfigBuilder::default().build())
+        .build()
+}
+
+fn otlp_exporter(name: &str, target: &OtlpTarget) -> Result<opentelemetry_otlp::SpanExporter, Error> {
+    let build_error = |error: &dyn std::fmt::Display| Error::Exporter {
+        destination: name.to_string(),
+        reason: error.to_string(),
+    };
+    let protocol = match target.protocol {
+        Protocol::HttpProtobuf => opentelemetry_otlp::Protocol::HttpBinary,
+        Protocol::HttpJson => opentelemetry_otlp::Protocol::HttpJson,
+        Protocol::Grpc => return grpc_exporter(name, target),
+    };
+    let client = PinnedHeadersClient::new(name, &target.headers, target.timeout)?;
+    opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_http_client(client)
+        .with_endpoint(target.endpoint.clone())
+        .with_protocol(protocol)
+        .with_timeout(target.timeout)
+        .build()
+        .map_err(|error| build_error(&error))
+}
+
+#[cfg(feature = "grpc")]
+fn grpc_exporter(name: &str, target: &OtlpTarget) -> Result<opentelemetry_otlp::SpanExporter, Error> {
+    use opentelemetry_otlp::WithTonicConfig;
+    let mut metadata = tonic::metadata::MetadataMap::new();
+    for (key, value) in &target.headers {
+        let key = tonic::metadata::MetadataKey::from_bytes(key.as_bytes());
+        let value = value.parse();
+        match (key, value) {
+            (Ok(key), Ok(value)) => {
+                metadata.insert(key, value);
+            }
+            _ => {
+                return Err(Error::Exporter {
+                    destination: name.to_string(),
+                    reason: "OTEL_EXPORTER_OTLP_HEADERS holds a header not valid as gRPC metadata".into(),
+                })
+            }
+        }
+    }
+    opentelemetry_otlp::SpanExporter::builder()
+        .with_tonic()
+        .with_endpoint(target.endpoint.clone())
+        .with_timeout(target.timeout)
+        .with_metadata(metadata)
+        .build()
+        .map_err(|error| Error::Exporter {
+            destination: name.to_string(),
+            reason: error.to_string(),
+        })
+}
+
+#[cfg(not(feature = "grpc"))]
+fn grpc_exporter(name: &str, _target: &OtlpTarget) -> Result<opentelemetry_otlp::SpanExporter, Error> {
+    Err(Error::Exporter {
+        destination: name.to_string(),
+        reason: "gRPC export needs the `grpc` feature of mcp-trace-runtime".into(),
+    })
+}
+
+fn resource(config: &Config) -> Resource {
+    let mut builder = Resource::builder_empty()
+        .with_detector(Box::new(TelemetryResourceDetector))
+        .with_service_name(config.service_name.clone());
+    if let Some(version) = &config.service_version {
+        builder = builder.with_attribute(KeyValue::new("service.version", version.clone()));
+    }
+    builder
+        .with_attributes(
+            config
+                .resource_attributes
+                .iter()
+                .map(|(key, value)| KeyValue::new(key.clone(), value.clone())),
+        )
+        .build()
+}
+
+fn sampler(setting: SamplerSetting) -> Sampler {
+    match setting {
+        SamplerSetting::AlwaysOn => Sampler::AlwaysOn,
+        SamplerSetting::AlwaysOff => Sampler::AlwaysOff,
+        SamplerSetting::TraceIdRatio(ratio) => Sampler::TraceIdRatioBased(ratio),
+        SamplerSetting::ParentBasedAlwaysOn => Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
+        SamplerSetting::ParentBasedAlwaysOff => Sampler::ParentBased(Box::new(Sampler::AlwaysOff)),
+        SamplerSetting::ParentBasedTraceIdRatio(ratio) => {
+            Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(ratio)))
+        }
+    }
+}

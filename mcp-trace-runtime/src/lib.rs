@@ -1,0 +1,52 @@
+//! # mcp-trace-runtime
+//!
+//! End-to-end OpenTelemetry tracing for MCP servers and clients, readable in
+//! Langfuse or any OTLP backend. This crate is everything the `#[mcp_tool]`,
+//! `#[with_otel_headers]` and `#[observe]` expansions call, plus:
+//!
+//! | module | job |
+//! |---|---|
+//! | [`config`] | read `OTEL_*`, `LANGFUSE_*`, `MCP_TRACE_*` (and `.env`) into a [`Config`] |
+//! | [`export`] | build the tracer provider: exporters, batching, sampling, the [`Guard`] |
+//! | [`propagation`] | trace context in and out of HTTP headers and MCP `_meta` |
+//! | [`scope`] | the request being served, as a task-local, and a tower layer that sets it |
+//! | [`observe`] | observation spans with Langfuse input / output / error attributes |
+//! | [`settings`] | process-wide switches read on the hot path (mode, capture, limits) |
+//! | [`collector`] | an embedded OTLP/HTTP receiver for demos and tests |
+//! | [`trace_tree`] | prints received spans as a distributed trace tree |
+//!
+//! ```no_run
+//! fn main() -> Result<(), mcp_trace_runtime::Error> {
+//!     let _guard = mcp_trace_runtime::init("weather-server")?;
+//!     // every span finished before `_guard` drops is exported
+//!     Ok(())
+//! }
+//! ```
+
+pub mod collector;
+pub mod config;
+mod error;
+pub mod export;
+pub mod observe;
+pub mod propagation;
+pub mod scope;
+pub mod settings;
+pub mod trace_tree;
+
+pub use config::Config;
+pub use error::Error;
+pub use export::{install, Guard};
+pub use settings::Mode;
+
+/// Sets up tracing from the environment (and `.env`) for a program whose
+/// default `service.name` is `service_name`: installs the global tracer
+/// provider and propagators. Keep the returned [`Guard`] alive until the end
+/// of `main`; dropping it flushes every finished span.
+///
+/// ```no_run
+/// let _guard = mcp_trace_runtime::init("weather-server")?;
+/// # Ok::<(), mcp_trace_runtime::Error>(())
+/// ```
+pub fn init(service_name: &str) -> Result<Guard, Error> {
+    install(Config::from_env(service_name)?)
+}

@@ -1,0 +1,587 @@
+//! Observation spans: what `#[observe]` expands to.
+//!
+//! An [`Observation`] is one OpenTelemetry span carrying Langfuse's
+//! observation attributes: its type, the call's input (a JSON object of
+//! argument name → value), its output (the return value as JSON), metadata,
+//! and on failure level `ERROR` with the error's message. Serialization only
+//! happens when the span is recorded and capture is on, and a value that fails
+//! to serialize is replaced by a marker — capture never fails the call.
+//!
+//! ```
+//! use mcp_trace_runtime::observe::{Observation, ObservationType, ObserveOptions};
+//!
+//! const OPTIONS: ObserveOptions = ObserveOptions::new("get_weather").as_type(ObservationType::Tool);
+//!
+//! fn get_weather(location: String) -> String {
+//!     let observation = Observation::start(&OPTIONS);
+//!     observation.record_input(|input| input.arg("location", &location));
+//!     observation.run(|| format!("Sunny in {location}"), Observation::record_output)
+//! }
+//! assert_eq!(get_weather("Paris".into()), "Sunny in Paris");
+//! ```
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::fmt::Display;
+use std::future::Future;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+
+use opentelemetry::context::{FutureExt as _, WithContext};
+use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer};
+use opentelemetry::{Context, KeyValue};
+use serde::Serialize;
+
+use crate::settings::{self, Mode};
+
+/// Attribute names Langfuse reads from OpenTelemetry spans.
+pub mod attributes {
+    /// Observation type (`span`, `generation`, `tool`, …).
+    pub const TYPE: &str = "langfuse.observation.type";
+    /// Input, a JSON string.
+    pub const INPUT: &str = "langfuse.observation.input";
+    /// Output, a JSON string.
+    pub const OUTPUT: &str = "langfuse.observation.output";
+    /// `DEBUG`, `DEFAULT`, `WARNING` or `ERROR`.
+    pub const LEVEL: &str = "langfuse.observation.level";
+    /// Why the level is what it is.
+    pub const STATUS_MESSAGE: &str = "langfuse.observation.status_message";
+    /// Prefix of metadata attributes.
+    pub const METADATA_PREFIX: &str = "langfuse.observation.metadata.";
+}
+
+/// Name of the instrumentation scope of every span this crate starts.
+pub const INSTRUMENTATION_SCOPE: &str = "mcp-trace";
+
+/// Langfuse observation types.
+///
+/// ```
+/// use mcp_trace_runtime::observe::ObservationType;
+/// assert_eq!(ObservationType::parse("tool"), Some(ObservationType::Tool));
+/// assert_eq!(ObservationType::Generation.as_str(), "generation");
+/// assert_eq!(ObservationType::parse("banana"), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ObservationType {
+    /// A plain span (default).
+    #[default]
+    Span,
+    /// An LLM call.
+    Generation,
+    /// A point in time.
+    Event,
+    /// An agent step.
+    Agent,
+    /// A tool call.
+    Tool,
+    /// A chain of steps.
+    Chain,
+    /// A retrieval.
+    Retriever,
+    /// An evaluation.
+    Evaluator,
+    /// An embedding call.
+    Embedding,
+    /// A guardrail check.
+    Guardrail,
+}
+
+impl ObservationType {
+    /// Every type, in Langfuse's order.
+    pub const ALL: [ObservationType; 10] = [
+        ObservationType::Span,
+        ObservationType::Generation,
+        ObservationType::Event,
+        ObservationType::Agent,
+        ObservationType::Tool,
+        ObservationType::Chain,
+        ObservationType::Retriever,
+        ObservationType::Evaluator,
+        ObservationType::Embedding,
+        ObservationType::Guardrail,
+    ];
+
+    /// The attribute value Langfuse expects.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ObservationType::Span => "span",
+            ObservationType::Generation => "generation",
+            ObservationType::Event => "event",
+            ObservationType::Agent => "agent",
+            ObservationType::Tool => "tool",
+            ObservationType::Chain => "chain",
+            ObservationType::Retriever => "retriever",
+            ObservationType::Evaluator => "evaluator",
+            ObservationType::Embedding => "embedding",
+            ObservationType::Guardrail => "guardrail",
+        }
+    }
+
+    /// Parses the attribute value.
+    pub fn parse(value: &str) -> Option<ObservationType> {
+        ObservationType::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == value)
+    }
+}
+
+/// The fixed part of an observation, known at compile time (the macro emits
+/// it as a `const`).
+///
+/// ```
+/// use mcp_trace_runtime::observe::{ObservationType, ObserveOptions};
+/// const OPTIONS: ObserveOptions = ObserveOptions::new("embed")
+///     .as_type(ObservationType::Embedding)
+///     .capture_output(false);
+/// assert!(OPTIONS.capture_input && !OPTIONS.capture_output);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObserveOptions {
+    /// Span name.
+    pub name: &'static str,
+    /// Langfuse observation type.
+    pub observation_type: ObservationType,
+    /// Record the arguments as input.
+    pub capture_input: bool,
+    /// Record the return value as output.
+    pub capture_output: bool,
+}
+
+impl ObserveOptions {
+    /// A `span` observation named `name` that captures input and output.
+    pub const fn new(name: &'static str) -> ObserveOptions {
+        ObserveOptions {
+            name,
+            observation_type: ObservationType::Span,
+            capture_input: true,
+            capture_output: true,
+        }
+    }
+
+    /// Sets the observation type.
+    pub const fn as_type(mut self, observation_type: ObservationType) -> ObserveOptions {
+        self.observation_type = observation_type;
+        self
+    }
+
+    /// Turns input capture on or off for this observation.
+    pub const fn capture_input(mut self, capture: bool) -> ObserveOptions {
+        self.capture_input = capture;
+        self
+    }
+
+    /// Turns output capture on or off for this observation.
+    pub const fn capture_output(mut self, capture: bool) -> ObserveOptions {
+        self.capture_output = capture;
+        self
+    }
+}
+
+/// One observation span. Ends when [`Observation::run`] /
+/// [`Observation::run_async`] finish, or when dropped (a cancelled future),
+/// whichever comes first.
+#[derive(Debug)]
+pub struct Observation {
+    /// `None` in mode `off`: every method is then a no-op.
+    cx: Option<Context>,
+    capture_input: bool,
+    capture_output: bool,
+}
+
+impl Observation {
+    /// Starts a span as a child of the current context.
+    pub fn start(options: &ObserveOptions) -> Observation {
+        if settings::mode() == Mode::Off {
+            return Observation::disabled();
+        }
+        Observation::start_with_parent(options, &Context::current())
+    }
+
+    /// Starts a span as a child of `parent`.
+    pub fn start_with_parent(options: &ObserveOptions, parent: &Context) -> Observation {
+        if settings::mode() == Mode::Off {
+            return Observation::disabled();
+        }
+        let tracer = opentelemetry::global::tracer(INSTRUMENTATION_SCOPE);
+        let span = tracer
+            .span_builder(Cow::Borrowed(options.name))
+            .with_kind(SpanKind::Internal)
+            .with_attributes([KeyValue::new(
+                attributes::TYPE,
+                options.observation_type.as_str(),
+            )])
+            .start_with_context(&tracer, parent);
+        let cx = parent.with_span(span);
+        let recording = cx.span().is_recording();
+        let capture = recording && settings::capture_io();
+        Observation {
+            cx: Some(cx),
+            capture_input: capture && options.capture_input,
+            capture_output: capture && options.capture_output,
+        }
+    }
+
+    fn disabled() -> Observation {
+        Observation {
+            cx: None,
+            capture_input: false,
+            capture_output: false,
+        }
+    }
+
+    /// The context holding this observation's span (to parent children on it).
+    pub fn context(&self) -> Context {
+        self.cx.clone().unwrap_or_else(Context::current)
+    }
+
+    /// Whether the span is recorded (sampled and tracing on).
+    pub fn is_recording(&self) -> bool {
+        self.cx.as_ref().is_some_and(|cx| cx.span().is_recording())
+    }
+
+    /// Records the input; `write` runs only when input capture is on.
+    ///
+    /// ```
+    /// # use mcp_trace_runtime::observe::{Observation, ObserveOptions};
+    /// let observation = Observation::start(&ObserveOptions::new("demo"));
+    /// observation.record_input(|input| {
+    ///     input.arg("location", "London");
+    ///     input.arg("forecast_days", &3);
+    /// }); // → {"location":"London","forecast_days":3}
+    /// ```
+    pub fn record_input(&self, write: impl FnOnce(&mut InputWriter)) {
+        if !self.capture_input {
+            return;
+        }
+        let mut input = InputWriter::new();
+        write(&mut input);
+        self.set_captured(attributes::INPUT, input.finish());
+    }
+
+    /// Records `value` as the output.
+    pub fn record_output<T: Serialize + ?Sized>(&self, value: &T) {
+        if self.capture_output {
+            self.set_captured(attributes::OUTPUT, to_json(value));
+        }
+    }
+
+    /// Records an `Ok` value as output, an `Err` as the observation's error.
+    pub fn record_result<T: Serialize, E: Display>(&self, result: &Result<T, E>) {
+        match result {
+            Ok(value) => self.record_output(value),
+            Err(error) => self.record_error(error),
+        }
+    }
+
+    /// Records nothing about the outcome (for `capture_output = false` or
+    /// outputs that cannot be serialized); errors still need [`Self::record_error`].
+    pub fn record_nothing<T: ?Sized>(&self, _outcome: &T) {}
+
+    /// Adds `langfuse.observation.metadata.<key>` (strings as they are, other
+    /// values as JSON).
+    pub fn record_metadata<T: Serialize + ?Sized>(&self, key: &str, value: &T) {
+        let Some(cx) = self.recording_context() else {
+            return;
+        };
+        let value = match serde_json::to_value(value) {
+            Ok(serde_json::Value::String(text)) => text,
+            Ok(other) => other.to_string(),
+            Err(error) => unserializable(&error),
+        };
+        cx.span().set_attribute(KeyValue::new(
+            format!("{}{key}", attributes::METADATA_PREFIX),
+            truncate(value, settings::value_length_limit()),
+        ));
+    }
+
+    /// Marks the observation failed: level `ERROR`, the error's `Display` as
+    /// status message, OpenTelemetry status `Error` and an `exception` event.
+    pub fn record_error(&self, error: &dyn Display) {
+        self.fail("error", error.to_string());
+    }
+
+    /// Marks the observation failed by a panic with `payload`.
+    pub fn record_panic(&self, payload: &(dyn Any + Send)) {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|text| text.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic with a non-string payload".to_string());
+        self.fail("panic", format!("panicked: {message}"));
+    }
+
+    /// Runs `body` inside the span, records its outcome with `outcome`, ends
+    /// the span. A panic is recorded and then resumed.
+    pub fn run<R>(self, body: impl FnOnce() -> R, outcome: fn(&Observation, &R)) -> R {
+        let Some(cx) = self.cx.clone() else {
+            return body();
+        };
+        let result = {
+            let _attached = cx.attach();
+            catch_unwind(AssertUnwindSafe(body))
+        };
+        match result {
+            Ok(value) => {
+                outcome(&self, &value);
+                value
+            }
+            Err(payload) => {
+                self.record_panic(&*payload);
+                drop(self);
+                resume_unwind(payload)
+            }
+        }
+    }
+
+    /// Wraps `future` so that it runs inside the span (attached on each poll
+    /// only: no guard lives across an `.await`), records its outcome with
+    /// `outcome` and ends the span.
+    pub fn run_async<F: Future>(
+        self,
+        future: F,
+        outcome: fn(&Observation, &F::Output),
+    ) -> Observed<F> {
+        match &self.cx {
+            Some(cx) => {
+                let cx = cx.clone();
+                Observed {
+                    state: ObservedState::Traced {
+                        future: future.with_context(cx),
+                        observation: Some(self),
+                        outcome,
+                    },
+                }
+            }
+            None => Observed {
+                state: ObservedState::Untraced { future },
+            },
+        }
+    }
+
+    fn recording_context(&self) -> Option<&Context> {
+        self.cx.as_ref().filter(|cx| cx.span().is_recording())
+    }
+
+    fn set_captured(&self, key: &'static str, json: String) {
+        if let Some(cx) = &self.cx {
+            cx.span().set_attribute(KeyValue::new(
+                key,
+                truncate(json, settings::value_length_limit()),
+            ));
+        }
+    }
+
+    fn fail(&self, kind: &'static str, message: String) {
+        let Some(cx) = &self.cx else {
+            return;
+        };
+        let span = cx.span();
+        span.add_event(
+            "exception",
+            vec![
+                KeyValue::new("exception.type", kind),
+                KeyValue::new("exception.message", message.clone()),
+            ],
+        );
+        span.set_attributes([
+            KeyValue::new(attributes::LEVEL, "ERROR"),
+            KeyValue::new(attributes::STATUS_MESSAGE, message.clone()),
+        ]);
+        span.set_status(Status::error(message));
+    }
+}
+
+impl Drop for Observation {
+    fn drop(&mut self) {
+        if let Some(cx) = &self.cx {
+            cx.span().end();
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future returned by [`Observation::run_async`].
+    pub struct Observed<F: Future> {
+        #[pin]
+        state: ObservedState<F>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = ObservedStateProjection]
+    enum ObservedState<F: Future> {
+        Traced {
+            #[pin]
+            future: WithContext<F>,
+            observation: Option<Observation>,
+            outcome: fn(&Observation, &F::Output),
+        },
+        Untraced {
+            #[pin]
+            future: F,
+        },
+    }
+}
+
+impl<F: Future> Future for Observed<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, task: &mut TaskContext<'_>) -> Poll<F::Output> {
+        match self.project().state.project() {
+            ObservedStateProjection::Untraced { future } => future.poll(task),
+            ObservedStateProjection::Traced {
+                future,
+                observation,
+                outcome,
+            } => match catch_unwind(AssertUnwindSafe(|| future.poll(task))) {
+                Ok(Poll::Pending) => Poll::Pending,
+                Ok(Poll::Ready(value)) => {
+                    if let Some(observation) = observation.take() {
+                        outcome(&observation, &value);
+                    }
+                    Poll::Ready(value)
+                }
+                Err(payload) => {
+                    if let Some(observation) = observation.take() {
+                        observation.record_panic(&*payload);
+                    }
+                    resume_unwind(payload)
+                }
+            },
+        }
+    }
+}
+
+/// Builds the input JSON object one argument at a time, straight into a
+/// string (no intermediate `serde_json::Value`).
+#[derive(Debug)]
+pub struct InputWriter {
+    json: Vec<u8>,
+}
+
+impl InputWriter {
+    fn new() -> InputWriter {
+        InputWriter {
+            json: Vec::with_capacity(64),
+        }
+    }
+
+    /// Adds `"name": value`; a value that fails to serialize is recorded as
+    /// `"<unserializable: …>"`.
+    pub fn arg<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) {
+        self.json.push(if self.json.is_empty() { b'{' } else { b',' });
+        // Writing a &str into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut self.json, name);
+        self.json.push(b':');
+        let mark = self.json.len();
+        if let Err(error) = serde_json::to_writer(&mut self.json, value) {
+            self.json.truncate(mark);
+            let _ = serde_json::to_writer(&mut self.json, &unserializable(&error));
+        }
+    }
+
+    fn finish(mut self) -> String {
+        if self.json.is_empty() {
+            self.json.push(b'{');
+        }
+        self.json.push(b'}');
+        // serde_json writes valid UTF-8 only.
+        String::from_utf8(self.json).unwrap_or_default()
+    }
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|error| {
+        serde_json::Value::String(unserializable(&error)).to_string()
+    })
+}
+
+fn unserializable(error: &serde_json::Error) -> String {
+    format!("<unserializable: {error}>")
+}
+
+/// Cuts `value` to at most `limit` bytes on a UTF-8 boundary, ending with a
+/// visible marker that says how much was cut.
+///
+/// ```
+/// use mcp_trace_runtime::observe::truncate;
+/// assert_eq!(truncate("short".into(), 100), "short");
+/// let cut = truncate("é".repeat(100), 64);
+/// assert!(cut.len() <= 64 && cut.ends_with("bytes]"));
+/// ```
+pub fn truncate(mut value: String, limit: usize) -> String {
+    if value.len() <= limit {
+        return value;
+    }
+    let original = value.len();
+    // The marker's length depends on the count it shows; size it for the worst case.
+    let marker_room = format!("…[truncated {original} bytes]").len();
+    let mut cut = limit.saturating_sub(marker_room);
+    while !value.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    value.truncate(cut);
+    value.push_str(&format!("…[truncated {} bytes]", original - cut));
+    if value.len() > limit {
+        // A limit smaller than the marker itself: keep the limit, lose the marker.
+        let mut end = limit;
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        value.truncate(end);
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_writer_builds_an_object() {
+        let mut input = InputWriter::new();
+        input.arg("location", "London");
+        input.arg("forecast_days", &3);
+        input.arg("tags", &["a", "b"]);
+        assert_eq!(
+            input.finish(),
+            r#"{"location":"London","forecast_days":3,"tags":["a","b"]}"#
+        );
+        assert_eq!(InputWriter::new().finish(), "{}");
+    }
+
+    #[test]
+    fn unserializable_arguments_become_markers() {
+        struct Broken;
+        impl Serialize for Broken {
+            fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(serde::ser::Error::custom("no way"))
+            }
+        }
+        let mut input = InputWriter::new();
+        input.arg("ok", &1);
+        input.arg("broken", &Broken);
+        input.arg("after", &2);
+        let json: serde_json::Value = serde_json::from_str(&input.finish()).unwrap();
+        assert_eq!(json["ok"], 1);
+        assert_eq!(json["broken"], "<unserializable: no way>");
+        assert_eq!(json["after"], 2);
+        assert_eq!(to_json(&Broken), r#""<unserializable: no way>""#);
+    }
+
+    #[test]
+    fn truncation_respects_utf8_and_the_limit() {
+        for limit in [0, 1, 5, 31, 32, 33, 64, 100, 1000] {
+            for text in ["a".repeat(500), "é".repeat(300), "日本語".repeat(100)] {
+                let cut = truncate(text.clone(), limit);
+                assert!(cut.len() <= limit, "{limit}: {}", cut.len());
+                assert!(text.starts_with(cut.split('…').next().unwrap()));
+                if limit >= 64 && text.len() > limit {
+                    assert!(cut.contains("…[truncated "), "{cut}");
+                }
+            }
+        }
+        assert_eq!(truncate("exact".into(), 5), "exact");
+    }
+}

@@ -1,0 +1,256 @@
+//! The request being served: a task-local that code deep inside a handler can
+//! read to reach its caller (headers, `_meta`, method, ids) — what
+//! `get_http_headers()` is in FastMCP.
+//!
+//! It is a `tokio::task_local!`, so it survives every `.await` of the handler
+//! and is invisible to other tasks: two concurrent requests never see each
+//! other's values. The MCP server sets it around each dispatched request; the
+//! [`RequestScopeLayer`] sets it around any hyper/axum/tower HTTP service.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+
+use http::HeaderMap;
+use opentelemetry::Context;
+use serde_json::{Map, Value};
+use tokio::task::futures::TaskLocalFuture;
+
+use crate::propagation;
+
+/// Header carrying the MCP session id on Streamable HTTP.
+pub const MCP_SESSION_ID_HEADER: &str = "mcp-session-id";
+
+tokio::task_local! {
+    static SERVED: Arc<ServedRequest>;
+}
+
+/// What is known about the request a task is serving.
+///
+/// ```
+/// use mcp_trace_runtime::scope::ServedRequest;
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let request = ServedRequest {
+///     method: Some("tools/call".into()),
+///     ..ServedRequest::default()
+/// };
+/// let method = request
+///     .scope(async { ServedRequest::with_current(|r| r.and_then(|r| r.method.clone())) })
+///     .await;
+/// assert_eq!(method.as_deref(), Some("tools/call"));
+/// assert!(ServedRequest::current().is_none(), "nothing outside the scope");
+/// # });
+/// ```
+#[derive(Clone, Default)]
+pub struct ServedRequest {
+    /// HTTP headers of the request (empty on stdio).
+    pub headers: HeaderMap,
+    /// MCP `params._meta`, when the request had one.
+    pub meta: Option<Map<String, Value>>,
+    /// MCP method, e.g. `tools/call`.
+    pub method: Option<String>,
+    /// JSON-RPC request id, as text.
+    pub request_id: Option<String>,
+    /// MCP session id.
+    pub session_id: Option<String>,
+    /// The span the server opened for this request, when it opened one; code
+    /// that adopts the caller's context keeps this span instead, so the request
+    /// never gets a second parent.
+    pub server_context: Option<Context>,
+}
+
+impl ServedRequest {
+    /// A request known by its HTTP headers; the session id is taken from the
+    /// `mcp-session-id` header.
+    pub fn from_headers(headers: HeaderMap) -> ServedRequest {
+        let session_id = headers
+            .get(MCP_SESSION_ID_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_string);
+        ServedRequest {
+            headers,
+            session_id,
+            ..ServedRequest::default()
+        }
+    }
+
+    /// Runs `future` with this request as the current one.
+    pub fn scope<F: Future>(self, future: F) -> TaskLocalFuture<Arc<ServedRequest>, F> {
+        SERVED.scope(Arc::new(self), future)
+    }
+
+    /// Runs `f` synchronously with this request as the current one.
+    pub fn sync_scope<R>(self, f: impl FnOnce() -> R) -> R {
+        SERVED.sync_scope(Arc::new(self), f)
+    }
+
+    /// The request the current task is serving, if any.
+    pub fn current() -> Option<Arc<ServedRequest>> {
+        SERVED.try_with(Arc::clone).ok()
+    }
+
+    /// Calls `f` with the current request without cloning it.
+    pub fn with_current<R>(f: impl FnOnce(Option<&ServedRequest>) -> R) -> R {
+        let mut f = Some(f);
+        match SERVED.try_with(|request| (f.take().expect("called once"))(Some(request))) {
+            Ok(result) => result,
+            Err(_) => (f.take().expect("not called yet"))(None),
+        }
+    }
+
+    /// The caller's trace context: from the HTTP headers when they carry one,
+    /// else from `_meta`; a new root when neither does.
+    pub fn caller_context(&self) -> Context {
+        let from_headers = propagation::extract_from_headers(&self.headers);
+        if propagation::has_remote_parent(&from_headers) {
+            return from_headers;
+        }
+        match &self.meta {
+            Some(meta) => propagation::extract_from_meta(meta),
+            None => from_headers,
+        }
+    }
+}
+
+impl fmt::Debug for ServedRequest {
+    // Header values may be the caller's credentials: show names only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServedRequest")
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("meta", &self.meta)
+            .field("method", &self.method)
+            .field("request_id", &self.request_id)
+            .field("session_id", &self.session_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A tower layer that makes each HTTP request the [`ServedRequest`] of its
+/// handler.
+///
+/// ```
+/// use mcp_trace_runtime::scope::{RequestScopeLayer, ServedRequest};
+/// use tower::{Layer, Service, ServiceExt};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let handler = tower::service_fn(|_request: http::Request<()>| async {
+///     let session = ServedRequest::current().and_then(|r| r.session_id.clone());
+///     Ok::<_, std::convert::Infallible>(session)
+/// });
+/// let mut service = RequestScopeLayer.layer(handler);
+/// let request = http::Request::builder().header("mcp-session-id", "s-42").body(()).unwrap();
+/// let session = service.ready().await.unwrap().call(request).await.unwrap();
+/// assert_eq!(session.as_deref(), Some("s-42"));
+/// # });
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestScopeLayer;
+
+impl<S> tower_layer::Layer<S> for RequestScopeLayer {
+    type Service = RequestScope<S>;
+
+    fn layer(&self, inner: S) -> RequestScope<S> {
+        RequestScope { inner }
+    }
+}
+
+/// The service made by [`RequestScopeLayer`].
+#[derive(Debug, Clone)]
+pub struct RequestScope<S> {
+    inner: S,
+}
+
+impl<S, B> tower_service::Service<http::Request<B>> for RequestScope<S>
+where
+    S: tower_service::Service<http::Request<B>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = TaskLocalFuture<Arc<ServedRequest>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let served = ServedRequest::from_headers(request.headers().clone());
+        served.scope(self.inner.call(request))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_requests_never_see_each_other() {
+        let tasks: Vec<_> = (0..200)
+            .map(|i| {
+                tokio::spawn(async move {
+                    let request = ServedRequest {
+                        request_id: Some(i.to_string()),
+                        ..ServedRequest::default()
+                    };
+                    request
+                        .scope(async move {
+                            for step in 0..5u64 {
+                                tokio::time::sleep(Duration::from_micros((i * 7 + step) % 50)).await;
+                                tokio::task::yield_now().await;
+                                let seen = ServedRequest::current().unwrap().request_id.clone();
+                                assert_eq!(seen, Some(i.to_string()));
+                            }
+                            i
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for (i, task) in tasks.into_iter().enumerate() {
+            assert_eq!(task.await.unwrap(), i as u64);
+        }
+        assert!(ServedRequest::current().is_none());
+    }
+
+    #[test]
+    fn sync_scope_and_from_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert(MCP_SESSION_ID_HEADER, "abc".parse().unwrap());
+        headers.insert("authorization", "Bearer secret-token".parse().unwrap());
+        let request = ServedRequest::from_headers(headers);
+        assert!(!format!("{request:?}").contains("secret-token"));
+        let session = request.sync_scope(|| {
+            ServedRequest::with_current(|r| r.unwrap().session_id.clone())
+        });
+        assert_eq!(session.as_deref(), Some("abc"));
+        assert!(ServedRequest::with_current(|r| r.is_none()));
+    }
+
+    #[test]
+    fn caller_context_prefers_headers_then_meta() {
+        use opentelemetry::trace::TraceContextExt;
+        propagation::install_default_propagators();
+        let header_parent = "00-11111111111111111111111111111111-1111111111111111-01";
+        let meta_parent = "00-22222222222222222222222222222222-2222222222222222-01";
+        let meta = serde_json::json!({ "traceparent": meta_parent });
+        let mut request = ServedRequest {
+            meta: meta.as_object().cloned(),
+            ..ServedRequest::default()
+        };
+        let trace = |request: &ServedRequest| {
+            request
+                .caller_context()
+                .span()
+                .span_context()
+                .trace_id()
+                .to_string()
+        };
+        assert_eq!(trace(&request), "22222222222222222222222222222222");
+        request
+            .headers
+            .insert("traceparent", header_parent.parse().unwrap());
+        assert_eq!(trace(&request), "11111111111111111111111111111111");
+        request.headers.insert("traceparent", "junk".parse().unwrap());
+        assert_eq!(trace(&request), "22222222222222222222222222222222");
+    }
+}

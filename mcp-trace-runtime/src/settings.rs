@@ -1,0 +1,107 @@
+//! Process-wide switches read on the hot path of every traced call.
+//!
+//! They are plain atomics rather than a locked configuration object so that
+//! `#[observe]` pays one relaxed load per switch and no lock is ever shared
+//! between concurrent requests. [`crate::install`] sets them from the
+//! [`crate::Config`]; tests and embedders may set them directly.
+
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+
+/// What the runtime traces (`MCP_TRACE_MODE`).
+///
+/// ```
+/// use mcp_trace_runtime::Mode;
+/// assert_eq!(Mode::parse("propagation_only"), Some(Mode::PropagationOnly));
+/// assert_eq!(Mode::Off.as_str(), "off");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// MCP semantic-convention CLIENT/SERVER spans plus the decorator spans.
+    #[default]
+    Native,
+    /// Decorator spans and context propagation only (the seed's tree).
+    PropagationOnly,
+    /// No spans and no propagation.
+    Off,
+}
+
+impl Mode {
+    /// Accepted spellings, for error messages.
+    pub const ACCEPTED: &'static str = "native, propagation_only, off";
+
+    /// Parses a `MCP_TRACE_MODE` value (case-insensitive).
+    pub fn parse(value: &str) -> Option<Mode> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "native" => Some(Mode::Native),
+            "propagation_only" => Some(Mode::PropagationOnly),
+            "off" => Some(Mode::Off),
+            _ => None,
+        }
+    }
+
+    /// The canonical spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Native => "native",
+            Mode::PropagationOnly => "propagation_only",
+            Mode::Off => "off",
+        }
+    }
+}
+
+/// Default of `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` for captured values, in bytes.
+pub const DEFAULT_VALUE_LENGTH_LIMIT: usize = 65536;
+
+static MODE: AtomicU8 = AtomicU8::new(0);
+static CAPTURE_IO: AtomicBool = AtomicBool::new(true);
+static VALUE_LENGTH_LIMIT: AtomicUsize = AtomicUsize::new(DEFAULT_VALUE_LENGTH_LIMIT);
+
+/// The active mode (native until [`crate::install`] says otherwise).
+///
+/// ```
+/// assert_eq!(mcp_trace_runtime::settings::mode(), mcp_trace_runtime::Mode::Native);
+/// ```
+pub fn mode() -> Mode {
+    match MODE.load(Ordering::Relaxed) {
+        1 => Mode::PropagationOnly,
+        2 => Mode::Off,
+        _ => Mode::Native,
+    }
+}
+
+/// Sets the active mode for the whole process.
+pub fn set_mode(mode: Mode) {
+    let value = match mode {
+        Mode::Native => 0,
+        Mode::PropagationOnly => 1,
+        Mode::Off => 2,
+    };
+    MODE.store(value, Ordering::Relaxed);
+}
+
+/// Whether observations record input and output at all
+/// (`LANGFUSE_OBSERVE_DECORATOR_IO_CAPTURE_ENABLED`, default true).
+pub fn capture_io() -> bool {
+    CAPTURE_IO.load(Ordering::Relaxed)
+}
+
+/// Turns input/output capture on or off for the whole process.
+///
+/// ```
+/// mcp_trace_runtime::settings::set_capture_io(false);
+/// assert!(!mcp_trace_runtime::settings::capture_io());
+/// mcp_trace_runtime::settings::set_capture_io(true);
+/// ```
+pub fn set_capture_io(enabled: bool) {
+    CAPTURE_IO.store(enabled, Ordering::Relaxed);
+}
+
+/// Longest captured value in bytes (`OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`).
+pub fn value_length_limit() -> usize {
+    VALUE_LENGTH_LIMIT.load(Ordering::Relaxed)
+}
+
+/// Sets the longest captured value in bytes.
+pub fn set_value_length_limit(bytes: usize) {
+    VALUE_LENGTH_LIMIT.store(bytes, Ordering::Relaxed);
+}

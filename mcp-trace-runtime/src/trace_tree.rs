@@ -1,0 +1,598 @@
+//! Trace tree printer.
+//!
+//! Turns the flat span list of a [`Collector`](crate::collector::Collector)
+//! into a plain-text tree, one line per span, with service, kind, duration and
+//! a small timeline bar. Spans whose parent never arrived are printed as extra
+//! roots with an explicit marker, because that is exactly what a broken
+//! context propagation looks like.
+//!
+//! ```
+//! use mcp_trace_runtime::collector::{CollectedSpan, SpanKind};
+//! use mcp_trace_runtime::trace_tree;
+//!
+//! let root = CollectedSpan {
+//!     trace_id: "4bf92f3577b34da6a3ce929d0e0e4736".into(),
+//!     span_id: "00f067aa0ba902b7".into(),
+//!     name: "weather_request".into(),
+//!     service_name: "weather-client".into(),
+//!     kind: SpanKind::Internal,
+//!     start_unix_nano: 0,
+//!     end_unix_nano: 2_000_000,
+//!     ..Default::default()
+//! };
+//! let text = trace_tree::render(&[root]);
+//! assert_eq!(
+//!     text,
+//!     "trace 4bf92f3577b34da6a3ce929d0e0e4736 · 1 span · 1 service · 2.0 ms\n\
+//!      weather_request  weather-client  INTERNAL  2.0 ms  ████████████████████\n"
+//! );
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write;
+
+use crate::collector::{CollectedSpan, SpanStatus};
+
+/// Width of the timeline bar in columns.
+const BAR_WIDTH: usize = 20;
+const BAR_FILL: char = '█';
+const BAR_EMPTY: char = '·';
+/// Zero-length spans still get a visible position on the timeline.
+const BAR_INSTANT: char = '▏';
+const COLUMN_GAP: &str = "  ";
+
+/// Renders every trace in `spans` as a tree: traces are grouped by trace id,
+/// ordered by their earliest start time, and separated by a blank line.
+///
+/// The output is deterministic for a given input (ties are broken by ids), so
+/// it can be compared verbatim in tests. Returns an empty string for no spans.
+///
+/// ```
+/// use mcp_trace_runtime::trace_tree;
+/// assert_eq!(trace_tree::render(&[]), "");
+/// ```
+pub fn render(spans: &[CollectedSpan]) -> String {
+    let mut traces: BTreeMap<&str, Vec<&CollectedSpan>> = BTreeMap::new();
+    for span in spans {
+        traces.entry(span.trace_id.as_str()).or_default().push(span);
+    }
+    let mut traces: Vec<(&str, Vec<&CollectedSpan>)> = traces.into_iter().collect();
+    // BTreeMap already sorted by id, and the sort is stable, so equal start
+    // times fall back to trace id order.
+    traces.sort_by_key(|(_, spans)| trace_bounds(spans).0);
+    traces
+        .iter()
+        .map(|(trace_id, spans)| render_group(trace_id, spans))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Renders the one trace `trace_id` (case-insensitive) out of `spans`, which
+/// may contain other traces too.
+///
+/// ```
+/// use mcp_trace_runtime::trace_tree;
+/// assert_eq!(
+///     trace_tree::render_trace(&[], "4bf92f3577b34da6a3ce929d0e0e4736"),
+///     "trace 4bf92f3577b34da6a3ce929d0e0e4736 · no spans received\n"
+/// );
+/// ```
+pub fn render_trace(spans: &[CollectedSpan], trace_id: &str) -> String {
+    let selected: Vec<&CollectedSpan> = spans
+        .iter()
+        .filter(|span| span.trace_id.eq_ignore_ascii_case(trace_id))
+        .collect();
+    render_group(trace_id, &selected)
+}
+
+/// One output row before column alignment.
+struct Row<'a> {
+    span: &'a CollectedSpan,
+    /// Tree prefix plus name.
+    label: String,
+    /// Why this span is a root although it has a parent id.
+    detached: Option<String>,
+}
+
+fn render_group(trace_id: &str, spans: &[&CollectedSpan]) -> String {
+    if spans.is_empty() {
+        return format!("trace {trace_id} · no spans received\n");
+    }
+    let (start, end) = trace_bounds(spans);
+    let services: BTreeSet<&str> = spans.iter().map(|s| s.service_name.as_str()).collect();
+    let mut out = format!(
+        "trace {trace_id} · {} · {} · {}\n",
+        plural(spans.len(), "span", "spans"),
+        plural(services.len(), "service", "services"),
+        format_duration(end - start),
+    );
+
+    let rows = build_rows(spans);
+    let name_width = rows.iter().map(|r| width(&r.label)).max().unwrap_or(0);
+    let service_width = rows
+        .iter()
+        .map(|r| width(&clean(&r.span.service_name)))
+        .max()
+        .unwrap_or(0);
+    let kind_width = rows
+        .iter()
+        .map(|r| r.span.kind.as_str().len())
+        .max()
+        .unwrap_or(0);
+    let durations: Vec<String> = rows
+        .iter()
+        .map(|r| format_duration(span_end(r.span) - r.span.start_unix_nano))
+        .collect();
+    let duration_width = durations.iter().map(|d| width(d)).max().unwrap_or(0);
+
+    for (row, duration) in rows.iter().zip(&durations) {
+        let mut line = String::new();
+        pad_right(&mut line, &row.label, name_width);
+        line.push_str(COLUMN_GAP);
+        pad_right(&mut line, &clean(&row.span.service_name), service_width);
+        line.push_str(COLUMN_GAP);
+        pad_right(&mut line, row.span.kind.as_str(), kind_width);
+        line.push_str(COLUMN_GAP);
+        pad_left(&mut line, duration, duration_width);
+        line.push_str(COLUMN_GAP);
+        line.push_str(&bar(row.span, start, end));
+        if let SpanStatus::Error(message) = &row.span.status {
+            let message = clean(message);
+            let message = if message.is_empty() {
+                "error"
+            } else {
+                &message
+            };
+            let _ = write!(line, "  ✗ {message}");
+        }
+        if let Some(detached) = &row.detached {
+            let _ = write!(line, "  {detached}");
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Orders spans depth-first into rows with tree prefixes.
+fn build_rows<'a>(spans: &[&'a CollectedSpan]) -> Vec<Row<'a>> {
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (spans[a], spans[b]);
+        (a.start_unix_nano, &a.span_id, &a.name, a.end_unix_nano).cmp(&(
+            b.start_unix_nano,
+            &b.span_id,
+            &b.name,
+            b.end_unix_nano,
+        ))
+    });
+
+    let known: BTreeSet<&str> = spans.iter().map(|s| s.span_id.as_str()).collect();
+    let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut roots = Vec::new();
+    for &i in &order {
+        match spans[i].parent_span_id.as_deref() {
+            Some(parent) if known.contains(parent) => children.entry(parent).or_default().push(i),
+            _ => roots.push(i),
+        }
+    }
+
+    let mut rows = Vec::with_capacity(spans.len());
+    let mut visited = vec![false; spans.len()];
+    for &root in &roots {
+        let detached = spans[root]
+            .parent_span_id
+            .as_ref()
+            .map(|parent| format!("(parent {parent} not received)"));
+        walk(spans, &children, root, detached, &mut visited, &mut rows);
+    }
+    // Spans whose parent chain loops back on itself are unreachable from any
+    // root; they must still show up rather than silently vanish.
+    for &i in &order {
+        if !visited[i] {
+            let parent = spans[i].parent_span_id.as_deref().unwrap_or_default();
+            let detached = Some(format!("(parent {parent} forms a cycle)"));
+            walk(spans, &children, i, detached, &mut visited, &mut rows);
+        }
+    }
+    rows
+}
+
+/// Iterative depth-first walk: deep traces must not overflow the stack.
+fn walk<'a>(
+    spans: &[&'a CollectedSpan],
+    children: &HashMap<&str, Vec<usize>>,
+    root: usize,
+    detached: Option<String>,
+    visited: &mut [bool],
+    rows: &mut Vec<Row<'a>>,
+) {
+    // (span index, prefix for its own line, prefix for its children, connector)
+    let mut stack: Vec<(usize, String, &'static str)> = vec![(root, String::new(), "")];
+    let mut detached = detached;
+    while let Some((i, prefix, connector)) = stack.pop() {
+        if visited[i] {
+            continue;
+        }
+        visited[i] = true;
+        let span = spans[i];
+        rows.push(Row {
+            span,
+            label: format!("{prefix}{connector}{}", clean(&span.name)),
+            detached: detached.take(),
+        });
+        let child_prefix = match connector {
+            "" => prefix,
+            "└─ " => format!("{prefix}   "),
+            _ => format!("{prefix}│  "),
+        };
+        let kids: Vec<usize> = children
+            .get(span.span_id.as_str())
+            .map(|kids| kids.iter().copied().filter(|&k| !visited[k]).collect())
+            .unwrap_or_default();
+        // Pushed in reverse so the earliest child is popped (printed) first.
+        for (n, &kid) in kids.iter().enumerate().rev() {
+            let connector = if n + 1 == kids.len() {
+                "└─ "
+            } else {
+                "├─ "
+            };
+            stack.push((kid, child_prefix.clone(), connector));
+        }
+    }
+}
+
+/// Start of the earliest span and end of the latest one.
+fn trace_bounds(spans: &[&CollectedSpan]) -> (u64, u64) {
+    let start = spans.iter().map(|s| s.start_unix_nano).min().unwrap_or(0);
+    let end = spans.iter().map(|s| span_end(s)).max().unwrap_or(start);
+    (start, end)
+}
+
+/// End time, never before the start (malformed spans render as instants).
+fn span_end(span: &CollectedSpan) -> u64 {
+    span.end_unix_nano.max(span.start_unix_nano)
+}
+
+/// A `BAR_WIDTH`-column timeline of the span within `trace_start..trace_end`.
+fn bar(span: &CollectedSpan, trace_start: u64, trace_end: u64) -> String {
+    let total = u128::from(trace_end - trace_start);
+    let offset = u128::from(span.start_unix_nano - trace_start);
+    let length = u128::from(span_end(span) - span.start_unix_nano);
+    let cols = BAR_WIDTH as u128;
+    let mut cells = vec![BAR_EMPTY; BAR_WIDTH];
+    if total == 0 {
+        cells[0] = BAR_INSTANT;
+    } else if length == 0 {
+        let at = ((offset * cols / total) as usize).min(BAR_WIDTH - 1);
+        cells[at] = BAR_INSTANT;
+    } else {
+        let mut from = (offset * cols / total) as usize;
+        let to = ((offset + length) * cols).div_ceil(total) as usize;
+        let to = to.min(BAR_WIDTH);
+        if from >= to {
+            from = to.saturating_sub(1);
+        }
+        cells[from..to].fill(BAR_FILL);
+    }
+    cells.into_iter().collect()
+}
+
+/// Human-friendly duration: ns below 1 µs, then µs / ms / s.
+fn format_duration(nanos: u64) -> String {
+    let n = nanos as f64;
+    if nanos < 1_000 {
+        format!("{nanos} ns")
+    } else if nanos < 999_950 {
+        format!("{:.1} µs", n / 1e3)
+    } else if nanos < 999_950_000 {
+        format!("{:.1} ms", n / 1e6)
+    } else {
+        format!("{:.2} s", n / 1e9)
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Control characters (newlines in a span name, ANSI escapes) would break the
+/// one-line-per-span layout.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn width(text: &str) -> usize {
+    text.chars().count()
+}
+
+fn pad_right(out: &mut String, text: &str, to: usize) {
+    out.push_str(text);
+    out.extend(std::iter::repeat_n(' ', to.saturating_sub(width(text))));
+}
+
+fn pad_left(out: &mut String, text: &str, to: usize) {
+    out.extend(std::iter::repeat_n(' ', to.saturating_sub(width(text))));
+    out.push_str(text);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collector::SpanKind;
+
+    const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const MS: u64 = 1_000_000;
+
+    #[allow(clippy::too_many_arguments)]
+    fn span(
+        trace: &str,
+        id: &str,
+        parent: Option<&str>,
+        name: &str,
+        service: &str,
+        kind: SpanKind,
+        start_ms: f64,
+        end_ms: f64,
+    ) -> CollectedSpan {
+        CollectedSpan {
+            trace_id: trace.into(),
+            span_id: id.into(),
+            parent_span_id: parent.map(Into::into),
+            name: name.into(),
+            service_name: service.into(),
+            kind,
+            start_unix_nano: 1_700_000_000 * 1_000 * MS + (start_ms * MS as f64) as u64,
+            end_unix_nano: 1_700_000_000 * 1_000 * MS + (end_ms * MS as f64) as u64,
+            ..Default::default()
+        }
+    }
+
+    /// The weather demo shape, deliberately given out of order.
+    fn weather() -> Vec<CollectedSpan> {
+        use SpanKind::*;
+        let mut forecast = span(
+            TRACE,
+            "0000000000000005",
+            Some("0000000000000002"),
+            "tools/call get_forecast",
+            "weather-client",
+            Client,
+            10.0,
+            20.0,
+        );
+        forecast.status = SpanStatus::Error("upstream timeout".into());
+        vec![
+            forecast,
+            span(
+                TRACE,
+                "0000000000000004",
+                Some("0000000000000003"),
+                "tools/call get_weather",
+                "weather-server",
+                Server,
+                2.0,
+                6.0,
+            ),
+            span(
+                TRACE,
+                "0000000000000001",
+                None,
+                "weather_request",
+                "weather-client",
+                Internal,
+                0.0,
+                20.0,
+            ),
+            span(
+                TRACE,
+                "0000000000000003",
+                Some("0000000000000002"),
+                "tools/call get_weather",
+                "weather-client",
+                Client,
+                1.0,
+                7.0,
+            ),
+            span(
+                TRACE,
+                "0000000000000002",
+                Some("0000000000000001"),
+                "handle_weather_request",
+                "weather-client",
+                Internal,
+                0.5,
+                19.5,
+            ),
+        ]
+    }
+
+    #[test]
+    fn renders_nested_tree_with_bars_and_error_marker() {
+        let expected = "\
+trace 4bf92f3577b34da6a3ce929d0e0e4736 · 5 spans · 2 services · 20.0 ms
+weather_request                  weather-client  INTERNAL  20.0 ms  ████████████████████
+└─ handle_weather_request        weather-client  INTERNAL  19.0 ms  ████████████████████
+   ├─ tools/call get_weather     weather-client  CLIENT     6.0 ms  ·██████·············
+   │  └─ tools/call get_weather  weather-server  SERVER     4.0 ms  ··████··············
+   └─ tools/call get_forecast    weather-client  CLIENT    10.0 ms  ··········██████████  ✗ upstream timeout
+";
+        assert_eq!(render(&weather()), expected);
+        assert_eq!(render_trace(&weather(), TRACE), expected);
+    }
+
+    #[test]
+    fn missing_parent_is_an_explicit_extra_root() {
+        use SpanKind::*;
+        // The client process did not export: the server span's parent is unknown.
+        let spans = vec![
+            span(
+                TRACE,
+                "00000000000000a2",
+                Some("00f067aa0ba902b7"),
+                "tools/call get_weather",
+                "weather-server",
+                Server,
+                2.0,
+                4.0,
+            ),
+            span(
+                TRACE,
+                "00000000000000a1",
+                None,
+                "weather_request",
+                "weather-client",
+                Internal,
+                0.0,
+                10.0,
+            ),
+            span(
+                TRACE,
+                "00000000000000a3",
+                Some("00000000000000a2"),
+                "fetch",
+                "weather-server",
+                Client,
+                2.5,
+                3.0,
+            ),
+        ];
+        let expected = "\
+trace 4bf92f3577b34da6a3ce929d0e0e4736 · 3 spans · 2 services · 10.0 ms
+weather_request         weather-client  INTERNAL   10.0 ms  ████████████████████
+tools/call get_weather  weather-server  SERVER      2.0 ms  ····████············  (parent 00f067aa0ba902b7 not received)
+└─ fetch                weather-server  CLIENT    500.0 µs  ·····█··············
+";
+        assert_eq!(render(&spans), expected);
+    }
+
+    #[test]
+    fn traces_are_ordered_by_first_start_and_separated() {
+        use SpanKind::*;
+        let other = "0af7651916cd43dd8448eb211c80319c";
+        let spans = vec![
+            span(
+                TRACE,
+                "0000000000000001",
+                None,
+                "late",
+                "a",
+                Server,
+                5.0,
+                5.0,
+            ),
+            span(
+                other,
+                "0000000000000009",
+                None,
+                "early",
+                "b",
+                Consumer,
+                1.0,
+                1.0015,
+            ),
+        ];
+        let expected = "\
+trace 0af7651916cd43dd8448eb211c80319c · 1 span · 1 service · 1.5 µs
+early  b  CONSUMER  1.5 µs  ████████████████████
+
+trace 4bf92f3577b34da6a3ce929d0e0e4736 · 1 span · 1 service · 0 ns
+late  a  SERVER  0 ns  ▏···················
+";
+        assert_eq!(render(&spans), expected);
+        assert_eq!(
+            render_trace(&spans, other),
+            expected.split("\n\n").next().unwrap().to_owned() + "\n"
+        );
+    }
+
+    #[test]
+    fn short_and_instant_spans_stay_visible() {
+        use SpanKind::*;
+        let spans = vec![
+            span(
+                TRACE,
+                "0000000000000001",
+                None,
+                "root",
+                "s",
+                Internal,
+                0.0,
+                100.0,
+            ),
+            // 0.1% of the trace: still one block, at its position.
+            span(
+                TRACE,
+                "0000000000000002",
+                Some("0000000000000001"),
+                "tiny",
+                "s",
+                Internal,
+                50.0,
+                50.1,
+            ),
+            // Zero length at the very end: the instant marker, clamped into the bar.
+            span(
+                TRACE,
+                "0000000000000003",
+                Some("0000000000000001"),
+                "instant",
+                "s",
+                Internal,
+                100.0,
+                100.0,
+            ),
+        ];
+        let text = render(&spans);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[2].ends_with("··········█·········"), "{text}");
+        assert!(lines[3].ends_with("···················▏"), "{text}");
+    }
+
+    #[test]
+    fn cycles_and_odd_input_do_not_hang_or_vanish() {
+        use SpanKind::*;
+        let mut a = span(
+            TRACE,
+            "000000000000000a",
+            Some("000000000000000b"),
+            "a\nb",
+            "s",
+            Internal,
+            0.0,
+            1.0,
+        );
+        a.status = SpanStatus::Error(String::new());
+        let b = span(
+            TRACE,
+            "000000000000000b",
+            Some("000000000000000a"),
+            "b",
+            "s",
+            Internal,
+            0.5,
+            0.2,
+        );
+        let text = render(&[a, b]);
+        let expected = "\
+trace 4bf92f3577b34da6a3ce929d0e0e4736 · 2 spans · 1 service · 1.0 ms
+a b   s  INTERNAL  1.0 ms  ████████████████████  ✗ error  (parent 000000000000000b forms a cycle)
+└─ b  s  INTERNAL    0 ns  ··········▏·········
+";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn durations_are_human_friendly() {
+        assert_eq!(format_duration(0), "0 ns");
+        assert_eq!(format_duration(999), "999 ns");
+        assert_eq!(format_duration(1_000), "1.0 µs");
+        assert_eq!(format_duration(999_949), "999.9 µs");
+        assert_eq!(format_duration(999_950), "1.0 ms");
+        assert_eq!(format_duration(14_200_000), "14.2 ms");
+        assert_eq!(format_duration(1_500_000_000), "1.50 s");
+        assert_eq!(format_duration(u64::MAX), "18446744073.71 s");
+    }
+}
