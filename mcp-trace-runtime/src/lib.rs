@@ -30,8 +30,10 @@ pub mod export;
 pub mod observe;
 pub mod propagation;
 pub mod scope;
+pub mod server;
 pub mod settings;
 pub mod trace_tree;
+pub mod tool;
 
 pub use config::Config;
 pub use error::Error;
@@ -49,4 +51,16 @@ pub use settings::Mode;
 /// ```
 pub fn init(service_name: &str) -> Result<Guard, Error> {
     install(Config::from_env(service_name)?)
+}
+
+pub use mcp_trace_macros::{mcp_tool, observe, with_otel_headers};
+
+/// What the macro expansions reach through `::mcp_trace_runtime::__private`,
+/// so a user's crate needs no tracing dependency of its own. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use inventory;
+    pub use schemars;
+    pub use serde;
+    pub use serde_json;
 }

@@ -1,0 +1,1 @@
+//! MCP server on rmcp serving `#[mcp_tool]` registrations (in progress).
