@@ -198,6 +198,19 @@ impl Observation {
         Observation::start_with_parent(options, &Context::current())
     }
 
+    /// Starts a span as a child of the caller's context when a request is
+    /// being served (see [`crate::scope::caller_context`]), else of the
+    /// current context: `#[with_otel_headers]` + `#[observe]` in one step.
+    pub fn start_in_caller_context(options: &ObserveOptions) -> Observation {
+        if settings::mode() == Mode::Off {
+            return Observation::disabled();
+        }
+        match crate::scope::caller_context() {
+            Some(caller) => Observation::start_with_parent(options, &caller),
+            None => Observation::start_with_parent(options, &Context::current()),
+        }
+    }
+
     /// Starts a span as a child of `parent`.
     pub fn start_with_parent(options: &ObserveOptions, parent: &Context) -> Observation {
         if settings::mode() == Mode::Off {
@@ -274,6 +287,14 @@ impl Observation {
         }
     }
 
+    /// Records an `Err` as the observation's error and nothing for `Ok`
+    /// (`capture_output = false` on a function returning `Result`).
+    pub fn record_err<T, E: Display>(&self, result: &Result<T, E>) {
+        if let Err(error) = result {
+            self.record_error(error);
+        }
+    }
+
     /// Records nothing about the outcome (for `capture_output = false` or
     /// outputs that cannot be serialized); errors still need [`Self::record_error`].
     pub fn record_nothing<T: ?Sized>(&self, _outcome: &T) {}
@@ -314,24 +335,26 @@ impl Observation {
     /// Runs `body` inside the span, records its outcome with `outcome`, ends
     /// the span. A panic is recorded and then resumed.
     pub fn run<R>(self, body: impl FnOnce() -> R, outcome: fn(&Observation, &R)) -> R {
-        let Some(cx) = self.cx.clone() else {
+        let value = self.run_attached(body);
+        outcome(&self, &value);
+        value
+    }
+
+    /// Runs `body` with the span attached; a panic is recorded, ends the span
+    /// and is resumed.
+    fn run_attached<R>(&self, body: impl FnOnce() -> R) -> R {
+        let Some(cx) = &self.cx else {
             return body();
         };
         let result = {
-            let _attached = cx.attach();
+            let _attached = cx.clone().attach();
             catch_unwind(AssertUnwindSafe(body))
         };
-        match result {
-            Ok(value) => {
-                outcome(&self, &value);
-                value
-            }
-            Err(payload) => {
-                self.record_panic(&*payload);
-                drop(self);
-                resume_unwind(payload)
-            }
-        }
+        result.unwrap_or_else(|payload| {
+            self.record_panic(&*payload);
+            cx.span().end();
+            resume_unwind(payload)
+        })
     }
 
     /// Wraps `future` so that it runs inside the span (attached on each poll
@@ -356,6 +379,61 @@ impl Observation {
             None => Observed {
                 state: ObservedState::Untraced { future },
             },
+        }
+    }
+
+    /// For a function returning an iterator (`#[observe(stream)]`): runs
+    /// `body` inside the span, then keeps the span open until the iterator is
+    /// exhausted or dropped; the output is the items (joined when they are
+    /// all strings, as Langfuse's decorator does for generators).
+    pub fn run_iter<I>(self, body: impl FnOnce() -> I) -> ObservedIter<I::IntoIter>
+    where
+        I: IntoIterator,
+        I::Item: Serialize,
+    {
+        let iter = self.run_attached(|| body().into_iter());
+        ObservedIter {
+            inner: iter,
+            items: Vec::new(),
+            observation: Some(self),
+        }
+    }
+
+    /// For a function returning a `Stream` (`#[observe(stream)]`): like
+    /// [`Self::run_iter`], polling the stream inside the span.
+    pub fn run_stream<S>(self, body: impl FnOnce() -> S) -> ObservedStream<S>
+    where
+        S: futures_core::Stream,
+        S::Item: Serialize,
+    {
+        let stream = self.run_attached(body);
+        ObservedStream {
+            inner: stream,
+            items: Vec::new(),
+            observation: Some(self),
+        }
+    }
+
+    fn record_streamed(&self, items: Vec<serde_json::Value>) {
+        if !self.capture_output {
+            return;
+        }
+        let output = if items.iter().all(serde_json::Value::is_string) {
+            items
+                .iter()
+                .filter_map(serde_json::Value::as_str)
+                .collect::<String>()
+        } else {
+            serde_json::Value::Array(items).to_string()
+        };
+        self.set_captured(attributes::OUTPUT, output);
+    }
+
+    fn keep_item<T: Serialize>(&self, items: &mut Vec<serde_json::Value>, item: &T) {
+        if self.capture_output {
+            items.push(serde_json::to_value(item).unwrap_or_else(|error| {
+                serde_json::Value::String(unserializable(&error))
+            }));
         }
     }
 
@@ -453,6 +531,78 @@ impl<F: Future> Future for Observed<F> {
     }
 }
 
+/// The iterator returned by [`Observation::run_iter`].
+#[derive(Debug)]
+pub struct ObservedIter<I> {
+    inner: I,
+    items: Vec<serde_json::Value>,
+    observation: Option<Observation>,
+}
+
+impl<I> Iterator for ObservedIter<I>
+where
+    I: Iterator,
+    I::Item: Serialize,
+{
+    type Item = I::Item;
+
+    fn next(&mut self) -> Option<I::Item> {
+        let Some(observation) = &self.observation else {
+            return self.inner.next();
+        };
+        let inner = &mut self.inner;
+        let next = observation.run_attached(|| inner.next());
+        match &next {
+            Some(item) => observation.keep_item(&mut self.items, item),
+            None => {
+                observation.record_streamed(std::mem::take(&mut self.items));
+                self.observation = None;
+            }
+        }
+        next
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The stream returned by [`Observation::run_stream`].
+    pub struct ObservedStream<S> {
+        #[pin]
+        inner: S,
+        items: Vec<serde_json::Value>,
+        observation: Option<Observation>,
+    }
+}
+
+impl<S> futures_core::Stream for ObservedStream<S>
+where
+    S: futures_core::Stream,
+    S::Item: Serialize,
+{
+    type Item = S::Item;
+
+    fn poll_next(self: Pin<&mut Self>, task: &mut TaskContext<'_>) -> Poll<Option<S::Item>> {
+        let this = self.project();
+        let Some(observation) = this.observation.as_ref() else {
+            return this.inner.poll_next(task);
+        };
+        let inner = this.inner;
+        let polled = observation.run_attached(|| inner.poll_next(task));
+        match &polled {
+            Poll::Ready(Some(item)) => observation.keep_item(this.items, item),
+            Poll::Ready(None) => {
+                observation.record_streamed(std::mem::take(this.items));
+                *this.observation = None;
+            }
+            Poll::Pending => {}
+        }
+        polled
+    }
+}
+
 /// Builds the input JSON object one argument at a time, straight into a
 /// string (no intermediate `serde_json::Value`).
 #[derive(Debug)]
@@ -469,7 +619,7 @@ impl InputWriter {
 
     /// Adds `"name": value`; a value that fails to serialize is recorded as
     /// `"<unserializable: …>"`.
-    pub fn arg<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) {
+    pub fn arg<T: InputValue + ?Sized>(&mut self, name: &str, value: &T) {
         self.json.push(if self.json.is_empty() { b'{' } else { b',' });
         // Writing a &str into a Vec cannot fail.
         let _ = serde_json::to_writer(&mut self.json, name);
@@ -490,6 +640,17 @@ impl InputWriter {
         String::from_utf8(self.json).unwrap_or_default()
     }
 }
+
+/// A value `#[observe]` can record as input: anything `serde::Serialize`.
+/// Exists to give a non-serializable argument an error that says what to do.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be recorded as observation input: it does not implement `serde::Serialize`",
+    label = "this argument is not `Serialize`",
+    note = "leave it out of the input with `#[observe(skip(<argument>))]` or `#[observe(skip_all)]`"
+)]
+pub trait InputValue: Serialize {}
+
+impl<T: Serialize + ?Sized> InputValue for T {}
 
 fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|error| {

@@ -13,7 +13,9 @@ use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
 use http::HeaderMap;
-use opentelemetry::Context;
+use opentelemetry::context::{FutureExt as _, WithContext};
+use opentelemetry::trace::TraceContextExt;
+use opentelemetry::{Context, ContextGuard};
 use serde_json::{Map, Value};
 use tokio::task::futures::TaskLocalFuture;
 
@@ -124,6 +126,41 @@ impl fmt::Debug for ServedRequest {
             .field("session_id", &self.session_id)
             .finish_non_exhaustive()
     }
+}
+
+/// The context `#[with_otel_headers]` runs a body in: the caller's, taken
+/// from the request being served (its HTTP headers, else its `_meta`).
+///
+/// `None` — keep the current context — outside any request, when the caller
+/// sent no valid context, or when the current context already holds the span
+/// the server opened for this request (adopting the caller again would give
+/// the call a second parent).
+///
+/// ```
+/// assert!(mcp_trace_runtime::scope::caller_context().is_none(), "no request, no change");
+/// ```
+pub fn caller_context() -> Option<Context> {
+    ServedRequest::with_current(|request| {
+        let request = request?;
+        if let Some(server_context) = &request.server_context {
+            let server_span = server_context.span().span_context().span_id();
+            if Context::map_current(|cx| cx.span().span_context().span_id() == server_span) {
+                return None;
+            }
+        }
+        let caller = request.caller_context();
+        propagation::has_remote_parent(&caller).then_some(caller)
+    })
+}
+
+/// Attaches [`caller_context`] until the guard drops (sync bodies).
+pub fn enter_caller_context() -> Option<ContextGuard> {
+    caller_context().map(Context::attach)
+}
+
+/// Runs `future` in [`caller_context`], attached on each poll (async bodies).
+pub fn in_caller_context<F: Future>(future: F) -> WithContext<F> {
+    future.with_context(caller_context().unwrap_or_else(Context::current))
 }
 
 /// A tower layer that makes each HTTP request the [`ServedRequest`] of its

@@ -45,6 +45,37 @@ pub struct ToolDefinition {
     pub call: fn(Arguments) -> ToolFuture,
 }
 
+impl ToolDefinition {
+    /// A tool with no title and no hints (what `#[mcp_tool]` starts from).
+    pub const fn new(
+        name: &'static str,
+        description: &'static str,
+        input_schema: fn() -> Map<String, Value>,
+        call: fn(Arguments) -> ToolFuture,
+    ) -> ToolDefinition {
+        ToolDefinition {
+            name,
+            title: None,
+            description,
+            hints: ToolHints::NONE,
+            input_schema,
+            call,
+        }
+    }
+
+    /// Sets the title.
+    pub const fn title(mut self, title: &'static str) -> ToolDefinition {
+        self.title = Some(title);
+        self
+    }
+
+    /// Sets the hints.
+    pub const fn hints(mut self, hints: ToolHints) -> ToolDefinition {
+        self.hints = hints;
+        self
+    }
+}
+
 inventory::collect!(ToolDefinition);
 
 /// Every tool registered with `#[mcp_tool]` in the program, sorted by name.
@@ -66,6 +97,40 @@ pub struct ToolHints {
     pub idempotent: Option<bool>,
     /// `openWorldHint`.
     pub open_world: Option<bool>,
+}
+
+impl ToolHints {
+    /// No hint said.
+    pub const NONE: ToolHints = ToolHints {
+        read_only: None,
+        destructive: None,
+        idempotent: None,
+        open_world: None,
+    };
+
+    /// Sets `readOnlyHint`.
+    pub const fn read_only(mut self, value: bool) -> ToolHints {
+        self.read_only = Some(value);
+        self
+    }
+
+    /// Sets `destructiveHint`.
+    pub const fn destructive(mut self, value: bool) -> ToolHints {
+        self.destructive = Some(value);
+        self
+    }
+
+    /// Sets `idempotentHint`.
+    pub const fn idempotent(mut self, value: bool) -> ToolHints {
+        self.idempotent = Some(value);
+        self
+    }
+
+    /// Sets `openWorldHint`.
+    pub const fn open_world(mut self, value: bool) -> ToolHints {
+        self.open_world = Some(value);
+        self
+    }
 }
 
 /// The result of a tool call as MCP returns it.
