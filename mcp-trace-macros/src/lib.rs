@@ -42,3 +42,6 @@ pub fn with_otel_headers(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn mcp_tool(args: TokenStream, item: TokenStream) -> TokenStream {
     mcp_tool::entry(args.into(), item.into()).into()
 }
+
+#[cfg(test)]
+mod expansion_snapshots;

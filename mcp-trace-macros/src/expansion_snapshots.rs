@@ -1,0 +1,156 @@
+//! Snapshots of the generated code: any change to an expansion shows up as a
+//! snapshot diff to review (`cargo insta review`, or `INSTA_UPDATE=always`).
+//! They also keep the expansions short: see `expansions_stay_short`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+fn pretty(tokens: TokenStream) -> String {
+    let file: syn::File = syn::parse2(tokens).expect("the expansion parses as items");
+    prettyplease::unparse(&file)
+}
+
+/// Expands a stack the way rustc does: the outermost attribute first, then
+/// whatever attributes of ours remain on its output.
+fn expand_stack(item: TokenStream) -> String {
+    let mut items: Vec<syn::Item> = vec![syn::parse2(item).unwrap()];
+    let mut output = Vec::new();
+    while let Some(item) = items.pop() {
+        let syn::Item::Fn(mut function) = item else {
+            output.push(item);
+            continue;
+        };
+        let Some(index) = function
+            .attrs
+            .iter()
+            .position(|attribute| crate::stack::Layer::of(attribute).is_some())
+        else {
+            output.push(syn::Item::Fn(function));
+            continue;
+        };
+        let attribute = function.attrs.remove(index);
+        let args = match &attribute.meta {
+            syn::Meta::List(list) => list.tokens.clone(),
+            _ => TokenStream::new(),
+        };
+        let tokens = quote!(#function);
+        let expanded = match crate::stack::Layer::of(&attribute).unwrap() {
+            crate::stack::Layer::McpTool => crate::mcp_tool::entry(args, tokens),
+            crate::stack::Layer::WithOtelHeaders => crate::with_otel_headers::entry(args, tokens),
+            crate::stack::Layer::Observe => crate::observe::entry(args, tokens),
+        };
+        let file: syn::File = syn::parse2(expanded).unwrap();
+        items.extend(file.items.into_iter().rev());
+    }
+    pretty(quote!(#(#output)*))
+}
+
+fn non_blank_lines(text: &str) -> usize {
+    text.lines().filter(|line| !line.trim().is_empty()).count()
+}
+
+#[test]
+fn observe_async_one_liner() {
+    insta::assert_snapshot!(expand_stack(quote! {
+        #[observe]
+        async fn add_one(x: i64) -> i64 { x + 1 }
+    }));
+}
+
+#[test]
+fn observe_sync_result_with_options() {
+    insta::assert_snapshot!(expand_stack(quote! {
+        #[observe(name = "divide numbers", as_type = "tool", skip(secret), metadata(unit = "apples"))]
+        fn divide(a: i64, b: i64, secret: String) -> Result<i64, String> {
+            if b == 0 { return Err("division by zero".into()); }
+            Ok(a / b)
+        }
+    }));
+}
+
+#[test]
+fn observe_method_without_output() {
+    insta::assert_snapshot!(expand_stack(quote! {
+        #[observe(capture_output = false)]
+        fn store(&mut self, key: String) -> Result<(), std::io::Error> { self.save(key) }
+    }));
+}
+
+#[test]
+fn observe_stream() {
+    insta::assert_snapshot!(expand_stack(quote! {
+        #[observe(stream, as_type = "generation")]
+        fn tokens(prompt: String) -> impl Iterator<Item = String> {
+            prompt.split(' ').map(str::to_string).collect::<Vec<_>>().into_iter()
+        }
+    }));
+}
+
+#[test]
+fn with_otel_headers_alone() {
+    let asynchronous = expand_stack(quote! {
+        #[with_otel_headers]
+        async fn handle(body: String) -> usize { body.len() }
+    });
+    let synchronous = expand_stack(quote! {
+        #[with_otel_headers]
+        fn handle_sync(body: String) -> usize { body.len() }
+    });
+    insta::assert_snapshot!(format!("{asynchronous}\n{synchronous}"));
+}
+
+const WEATHER_TOOL: &str = r#"
+    /// Get current weather for a specified location.
+    #[mcp_tool]
+    #[with_otel_headers]
+    #[observe]
+    pub async fn get_weather(
+        /// City name to get weather for
+        location: String,
+    ) -> Weather {
+        fetch(location).await
+    }
+"#;
+
+#[test]
+fn full_stack_on_a_tool() {
+    insta::assert_snapshot!(expand_stack(WEATHER_TOOL.parse().unwrap()));
+}
+
+#[test]
+fn tool_options_and_defaults() {
+    insta::assert_snapshot!(expand_stack(quote! {
+        /// Get weather forecast for the specified location and number of days.
+        #[mcp_tool(title = "Forecast", read_only, destructive = false)]
+        #[with_otel_headers]
+        #[observe(as_type = "tool")]
+        pub fn get_forecast(
+            /// City name for forecast
+            location: String,
+            /// Number of days to forecast (1-7)
+            #[default(3)]
+            days: i64,
+        ) -> Result<Vec<Day>, ForecastError> {
+            forecast(&location, days)
+        }
+    }));
+}
+
+#[test]
+fn expansions_stay_short() {
+    let one_liner = expand_stack(quote! {
+        #[observe]
+        async fn add_one(x: i64) -> i64 { x + 1 }
+    });
+    assert!(
+        non_blank_lines(&one_liner) <= 20,
+        "#[observe] on a one-line async fn: {} lines\n{one_liner}",
+        non_blank_lines(&one_liner)
+    );
+    let stack = expand_stack(WEATHER_TOOL.parse().unwrap());
+    assert!(
+        non_blank_lines(&stack) <= 60,
+        "the three-macro stack on a tool: {} lines\n{stack}",
+        non_blank_lines(&stack)
+    );
+}
