@@ -102,17 +102,21 @@ impl Function {
         }
     }
 
-    /// The body as an expression whose type is pinned to the return type, so
-    /// that `?` and `return` inside a closure or async block infer as they
-    /// would in the function itself, and type errors point at the user's code.
-    pub fn typed_body(&self) -> TokenStream {
-        let block = &self.item.block;
+    /// `::<T, _>` for a runtime call taking the body as a future, pinning
+    /// its output to the return type so that `?` and `return` infer as they
+    /// would in the function itself; empty for `impl Trait` returns.
+    pub fn output_turbofish(&self) -> TokenStream {
         match self.nameable_return_type() {
-            Some(ty) => {
-                let value = Ident::new("value", Span::mixed_site());
-                quote! {{ let #value: #ty = #block; #value }}
-            }
-            None => block.to_token_stream(),
+            Some(ty) => quote!(::<#ty, _>),
+            None => TokenStream::new(),
+        }
+    }
+
+    /// `-> T` for a closure taking the body, for the same reason.
+    pub fn closure_return(&self) -> TokenStream {
+        match self.nameable_return_type() {
+            Some(ty) => quote!(-> #ty),
+            None => TokenStream::new(),
         }
     }
 

@@ -45,9 +45,10 @@ fn expand(function: &mut Function) -> TokenStream {
     }
     let scope = quote!(::mcp_trace_runtime::scope);
     if function.is_async() {
-        let body = function.typed_body();
+        let output = function.output_turbofish();
+        let block = &function.item.block;
         function.with_body(quote! {
-            #scope::in_caller_context(async move #body).await
+            #scope::in_caller_context #output (async move #block).await
         })
     } else {
         let guard = Ident::new("_caller_context", Span::mixed_site());

@@ -360,10 +360,13 @@ impl Observation {
     /// Wraps `future` so that it runs inside the span (attached on each poll
     /// only: no guard lives across an `.await`), records its outcome with
     /// `outcome` and ends the span.
-    pub fn run_async<F: Future>(
+    ///
+    /// `T` is spelled out by `#[observe]` (`run_async::<T, _>`) so that `?`
+    /// and `return` in the body infer exactly as in the function itself.
+    pub fn run_async<T, F: Future<Output = T>>(
         self,
         future: F,
-        outcome: fn(&Observation, &F::Output),
+        outcome: fn(&Observation, &T),
     ) -> Observed<F> {
         match &self.cx {
             Some(cx) => {

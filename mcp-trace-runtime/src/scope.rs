@@ -159,7 +159,8 @@ pub fn enter_caller_context() -> Option<ContextGuard> {
 }
 
 /// Runs `future` in [`caller_context`], attached on each poll (async bodies).
-pub fn in_caller_context<F: Future>(future: F) -> WithContext<F> {
+/// `T` is spelled out by `#[with_otel_headers]` so that `?` in the body infers.
+pub fn in_caller_context<T, F: Future<Output = T>>(future: F) -> WithContext<F> {
     future.with_context(caller_context().unwrap_or_else(Context::current))
 }
 

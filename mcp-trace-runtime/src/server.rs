@@ -260,9 +260,9 @@ impl ServerHandler for McpServer {
         let call = (definition.call)(request.arguments.unwrap_or_default());
         // Its own task, so a panicking tool fails this call only and not the
         // session's serve loop; the guard stops the tool if the call is dropped.
-        let mut task = AbortOnDrop(tokio::spawn(served.scope(call)));
+        let joined: Result<_, tokio::task::JoinError> = Ok(served.scope(call).await);
         let joined = tokio::select! {
-            joined = &mut task.0 => joined,
+            joined = std::future::ready(joined) => joined,
             () = context.ct.cancelled() => {
                 return Err(ErrorData::internal_error(
                     format!("tool {} was cancelled", definition.name),

@@ -122,11 +122,12 @@ fn run(options: &ObserveOptions, function: &Function, observation: &Ident) -> sy
             quote!(#api::record_nothing)
         }
     };
-    let body = function.typed_body();
     Ok(if function.is_async() {
-        quote!(#observation.run_async(async move #body, #outcome).await)
+        let output = function.output_turbofish();
+        quote!(#observation.run_async #output (async move #block, #outcome).await)
     } else {
-        quote!(#observation.run(move || #body, #outcome))
+        let output = function.closure_return();
+        quote!(#observation.run(move || #output #block, #outcome))
     })
 }
 

@@ -1,0 +1,666 @@
+//! The MCP server end to end: real rmcp clients and raw JSON-RPC POSTs
+//! against `serve_http` on a loopback port, and `serve_io` over an in-memory
+//! pipe (the code path of `serve_stdio`).
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use mcp_trace_runtime::scope::ServedRequest;
+use mcp_trace_runtime::server::{serve_http, serve_io, HttpOptions, McpServer};
+use mcp_trace_runtime::tool::{
+    error_output, output_of, parse_arguments, Arguments, ToolDefinition, ToolFuture, ToolHints,
+    ToolOutput,
+};
+use rmcp::model::{CallToolRequestParams, ErrorCode, RequestMetaObject};
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::{ServiceError, ServiceExt};
+use serde_json::{json, Map, Value};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+// ---------------------------------------------------------------- tools
+
+fn object_schema(properties: Value, required: &[&str]) -> Map<String, Value> {
+    match json!({ "type": "object", "properties": properties, "required": required }) {
+        Value::Object(object) => object,
+        _ => unreachable!(),
+    }
+}
+
+fn echo_schema() -> Map<String, Value> {
+    object_schema(json!({ "message": { "type": "string" } }), &["message"])
+}
+
+fn echo(arguments: Arguments) -> ToolFuture {
+    Box::pin(async move { Ok(output_of(&arguments)) })
+}
+
+static ECHO: ToolDefinition = ToolDefinition {
+    name: "echo",
+    title: Some("Echo"),
+    description: "Returns its arguments.",
+    hints: ToolHints {
+        read_only: Some(true),
+        destructive: None,
+        idempotent: Some(true),
+        open_world: None,
+    },
+    input_schema: echo_schema,
+    call: echo,
+};
+
+fn whoami_schema() -> Map<String, Value> {
+    object_schema(json!({ "delay_ms": { "type": "integer" } }), &[])
+}
+
+/// What the tool sees of its request, read through the task-local scope.
+fn seen_request() -> Value {
+    ServedRequest::with_current(|request| match request {
+        None => Value::Null,
+        Some(request) => json!({
+            "traceparent": request.headers.get("traceparent").and_then(|v| v.to_str().ok()),
+            "meta_traceparent": request
+                .meta
+                .as_ref()
+                .and_then(|meta| meta.get("traceparent"))
+                .and_then(Value::as_str),
+            "method": request.method,
+            "request_id": request.request_id,
+            "session_id": request.session_id,
+            "header_count": request.headers.len(),
+        }),
+    })
+}
+
+// Sleeps between two looks at the scope, so concurrent calls interleave and
+// a scope that leaked between calls would show.
+fn whoami(arguments: Arguments) -> ToolFuture {
+    Box::pin(async move {
+        let delay = arguments.get("delay_ms").and_then(Value::as_u64).unwrap_or(0);
+        let before = seen_request();
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+        tokio::task::yield_now().await;
+        let after = seen_request();
+        if before != after {
+            return Ok(error_output(&format!("scope changed: {before} -> {after}")));
+        }
+        Ok(output_of(&after))
+    })
+}
+
+static WHOAMI: ToolDefinition = ToolDefinition {
+    name: "whoami",
+    title: None,
+    description: "Reports the request it is serving.",
+    hints: ToolHints {
+        read_only: None,
+        destructive: None,
+        idempotent: None,
+        open_world: None,
+    },
+    input_schema: whoami_schema,
+    call: whoami,
+};
+
+#[derive(serde::Deserialize)]
+struct StrictArguments {
+    #[allow(dead_code)]
+    n: u32,
+}
+
+fn strict(arguments: Arguments) -> ToolFuture {
+    Box::pin(async move {
+        parse_arguments::<StrictArguments>("strict", arguments)?;
+        Ok(output_of("ok"))
+    })
+}
+
+static STRICT: ToolDefinition = ToolDefinition {
+    name: "strict",
+    title: None,
+    description: "Wants a number n.",
+    hints: ToolHints {
+        read_only: None,
+        destructive: Some(false),
+        idempotent: None,
+        open_world: Some(false),
+    },
+    input_schema: || object_schema(json!({ "n": { "type": "integer" } }), &["n"]),
+    call: strict,
+};
+
+static FAIL: ToolDefinition = ToolDefinition {
+    name: "fail",
+    title: None,
+    description: "Always fails.",
+    hints: ToolHints {
+        read_only: None,
+        destructive: None,
+        idempotent: None,
+        open_world: None,
+    },
+    input_schema: || object_schema(json!({}), &[]),
+    call: |_| Box::pin(async { Ok(error_output("the weather service is down")) }),
+};
+
+fn explode(_: Arguments) -> ToolFuture {
+    Box::pin(async { panic!("boom") })
+}
+
+static PANIC: ToolDefinition = ToolDefinition {
+    name: "panic",
+    title: None,
+    description: "Panics.",
+    hints: ToolHints {
+        read_only: None,
+        destructive: None,
+        idempotent: None,
+        open_world: None,
+    },
+    input_schema: || object_schema(json!({}), &[]),
+    call: explode,
+};
+
+static ALL: [&ToolDefinition; 5] = [&ECHO, &WHOAMI, &STRICT, &FAIL, &PANIC];
+
+fn test_server() -> McpServer {
+    McpServer::with_tools("test-server", "1.2.3", &ALL).instructions("Test tools only.")
+}
+
+// ---------------------------------------------------------------- harness
+
+struct Running {
+    url: String,
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    async fn start(options: HttpOptions) -> Running {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let url = format!("http://{addr}{}", options.path);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(serve_http(test_server(), listener, options, async {
+            let _ = stopped.await;
+        }));
+        Running {
+            url,
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// Signals shutdown; returns how long `serve_http` took to return.
+    async fn shut_down(mut self) -> Duration {
+        let started = Instant::now();
+        self.stop.take().unwrap().send(()).unwrap();
+        within(self.task).await.unwrap().unwrap();
+        started.elapsed()
+    }
+}
+
+async fn within<F: Future>(future: F) -> F::Output {
+    tokio::time::timeout(LIMIT, future)
+        .await
+        .expect("timed out")
+}
+
+fn traceparent(trace: u64, span: u64) -> String {
+    format!("00-{trace:032x}-{span:016x}-01")
+}
+
+/// A hand-rolled MCP client: one JSON-RPC message per POST.
+struct Raw {
+    http: reqwest::Client,
+    url: String,
+    session: Option<String>,
+}
+
+impl Raw {
+    fn new(url: &str) -> Raw {
+        Raw {
+            http: reqwest::Client::new(),
+            url: url.to_string(),
+            session: None,
+        }
+    }
+
+    async fn post(&self, message: &Value, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-06-18")
+            .body(message.to_string());
+        if let Some(session) = &self.session {
+            request = request.header("mcp-session-id", session);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        within(request.send()).await.unwrap()
+    }
+
+    /// Sends a request and returns its JSON-RPC response, from a JSON body or
+    /// an event stream alike.
+    async fn call(&self, id: u64, method: &str, params: Value, headers: &[(&str, &str)]) -> Value {
+        let message = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
+        let response = self.post(&message, headers).await;
+        assert_eq!(response.status(), 200, "{method} answered");
+        let body = within(response.text()).await.unwrap();
+        response_in(&body, id)
+    }
+
+    async fn initialize(&mut self) {
+        let message = json!({
+            "jsonrpc": "2.0", "id": 0, "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": { "name": "raw", "version": "0" },
+            },
+        });
+        let response = self.post(&message, &[]).await;
+        assert_eq!(response.status(), 200);
+        self.session = response
+            .headers()
+            .get("mcp-session-id")
+            .map(|value| value.to_str().unwrap().to_string());
+        let body = within(response.text()).await.unwrap();
+        let answer = response_in(&body, 0);
+        assert_eq!(answer["result"]["serverInfo"]["name"], "test-server");
+        assert_eq!(answer["result"]["serverInfo"]["version"], "1.2.3");
+        assert_eq!(answer["result"]["instructions"], "Test tools only.");
+        assert!(answer["result"]["capabilities"]["tools"].is_object());
+        let initialized = json!({ "jsonrpc": "2.0", "method": "notifications/initialized" });
+        assert_eq!(self.post(&initialized, &[]).await.status(), 202);
+    }
+}
+
+fn response_in(body: &str, id: u64) -> Value {
+    let json = serde_json::from_str::<Value>(body).ok();
+    let from_events = body.lines().filter_map(|line| {
+        let data = line.strip_prefix("data:")?.trim();
+        serde_json::from_str::<Value>(data).ok()
+    });
+    json.into_iter()
+        .chain(from_events)
+        .find(|message| message["id"] == id)
+        .unwrap_or_else(|| panic!("no response {id} in {body:?}"))
+}
+
+fn call_params(tool: &str, arguments: Value) -> Value {
+    json!({ "name": tool, "arguments": arguments })
+}
+
+// ---------------------------------------------------------------- tests
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rmcp_client_lists_and_calls_tools_over_streamable_http() {
+    let server = Running::start(HttpOptions::at("/weather")).await;
+    let header_parent = traceparent(0xaaa, 0x1);
+    let meta_parent = traceparent(0xbbb, 0x2);
+    let mut headers = HashMap::new();
+    headers.insert(
+        http::HeaderName::from_static("traceparent"),
+        http::HeaderValue::from_str(&header_parent).unwrap(),
+    );
+    let transport = StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(server.url.as_str()).custom_headers(headers),
+    );
+    let client = within(().serve(transport)).await.unwrap();
+
+    let tools = within(client.list_tools(None)).await.unwrap().tools;
+    let names: Vec<&str> = tools.iter().map(|tool| tool.name.as_ref()).collect();
+    assert_eq!(names, ["echo", "whoami", "strict", "fail", "panic"]);
+    let echo = &tools[0];
+    assert_eq!(echo.description.as_deref(), Some("Returns its arguments."));
+    assert_eq!(echo.title.as_deref(), Some("Echo"));
+    assert_eq!(*echo.input_schema, echo_schema());
+    let annotations = echo.annotations.as_ref().unwrap();
+    assert_eq!(annotations.title.as_deref(), Some("Echo"));
+    assert_eq!(annotations.read_only_hint, Some(true));
+    assert_eq!(annotations.idempotent_hint, Some(true));
+    assert_eq!(annotations.destructive_hint, None);
+    assert_eq!(annotations.open_world_hint, None);
+    assert!(tools[1].annotations.is_none(), "no hints, no annotations");
+    let strict = tools[2].annotations.as_ref().unwrap();
+    assert_eq!(strict.destructive_hint, Some(false));
+    assert_eq!(strict.open_world_hint, Some(false));
+    assert_eq!(strict.read_only_hint, None);
+
+    let arguments = json!({ "message": "hi" }).as_object().cloned().unwrap();
+    let echoed = within(client.call_tool(CallToolRequestParams::new("echo").with_arguments(arguments)))
+        .await
+        .unwrap();
+    assert_eq!(echoed.is_error, Some(false));
+    assert_eq!(echoed.structured_content, Some(json!({ "message": "hi" })));
+    let text = echoed.content[0].as_text().unwrap().text.clone();
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), json!({ "message": "hi" }));
+
+    // The HTTP header of the POST and the `_meta` of the call both reach the tool.
+    let mut params = CallToolRequestParams::new("whoami");
+    let mut meta = RequestMetaObject::new();
+    meta.set_traceparent(meta_parent.clone());
+    params.meta = Some(meta);
+    let seen = within(client.call_tool(params)).await.unwrap();
+    assert_eq!(seen.is_error, Some(false), "{seen:?}");
+    let seen = seen.structured_content.unwrap();
+    assert_eq!(seen["traceparent"], header_parent.as_str());
+    assert_eq!(seen["meta_traceparent"], meta_parent.as_str());
+    assert_eq!(seen["method"], "tools/call");
+    assert!(seen["request_id"].is_string());
+
+    let unknown = within(client.call_tool(CallToolRequestParams::new("nope")))
+        .await
+        .unwrap_err();
+    let ServiceError::McpError(error) = unknown else {
+        panic!("expected a JSON-RPC error, got {unknown:?}");
+    };
+    assert_eq!(error.code, ErrorCode::INVALID_PARAMS);
+    assert_eq!(error.message, "unknown tool: nope");
+
+    let arguments = json!({ "n": "seven" }).as_object().cloned().unwrap();
+    let invalid =
+        within(client.call_tool(CallToolRequestParams::new("strict").with_arguments(arguments)))
+            .await
+            .unwrap_err();
+    let ServiceError::McpError(error) = invalid else {
+        panic!("expected a JSON-RPC error, got {invalid:?}");
+    };
+    assert_eq!(error.code, ErrorCode::INVALID_PARAMS);
+    assert!(
+        error.message.starts_with("invalid arguments for tool strict: invalid type"),
+        "{}",
+        error.message
+    );
+
+    let failed = within(client.call_tool(CallToolRequestParams::new("fail")))
+        .await
+        .unwrap();
+    assert_eq!(failed.is_error, Some(true));
+    assert_eq!(
+        failed.content[0].as_text().unwrap().text,
+        "the weather service is down"
+    );
+
+    let panicked = within(client.call_tool(CallToolRequestParams::new("panic")))
+        .await
+        .unwrap();
+    assert_eq!(panicked.is_error, Some(true));
+    assert_eq!(panicked.content[0].as_text().unwrap().text, "tool panic panicked: boom");
+
+    // Still serving, on the same session.
+    let arguments = json!({ "message": "again" }).as_object().cloned().unwrap();
+    let again = within(client.call_tool(CallToolRequestParams::new("echo").with_arguments(arguments)))
+        .await
+        .unwrap();
+    assert_eq!(again.structured_content, Some(json!({ "message": "again" })));
+
+    // The client still holds the session open: shutdown must close it, not wait it out.
+    let took = server.shut_down().await;
+    assert!(took < Duration::from_secs(5), "shutdown took {took:?}");
+    drop(client);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_on_one_session_keep_their_own_headers_and_meta() {
+    let server = Running::start(HttpOptions::at("/weather")).await;
+    let mut raw = Raw::new(&server.url);
+    raw.initialize().await;
+    let session = raw.session.clone().expect("a stateful server gives a session id");
+    let raw = std::sync::Arc::new(raw);
+
+    let calls: Vec<_> = (1..=16u64)
+        .map(|i| {
+            let raw = std::sync::Arc::clone(&raw);
+            tokio::spawn(async move {
+                let header_parent = traceparent(i, i);
+                let meta_parent = traceparent(1000 + i, i);
+                let params = json!({
+                    "name": "whoami",
+                    "arguments": { "delay_ms": (i * 37) % 120 },
+                    "_meta": { "traceparent": meta_parent },
+                });
+                let id = 100 + i;
+                let answer = raw
+                    .call(id, "tools/call", params, &[("traceparent", &header_parent)])
+                    .await;
+                (id, header_parent, meta_parent, answer)
+            })
+        })
+        .collect();
+    for call in calls {
+        let (id, header_parent, meta_parent, answer) = within(call).await.unwrap();
+        let result = &answer["result"];
+        assert_eq!(result["isError"], false, "{answer}");
+        let seen = &result["structuredContent"];
+        assert_eq!(seen["traceparent"], header_parent.as_str());
+        assert_eq!(seen["meta_traceparent"], meta_parent.as_str());
+        assert_eq!(seen["request_id"], id.to_string());
+        assert_eq!(seen["session_id"], session.as_str());
+        assert_eq!(seen["method"], "tools/call");
+    }
+    server.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stateless_mode_answers_plain_json_without_a_session() {
+    let options = HttpOptions {
+        stateless: true,
+        ..HttpOptions::at("/mcp")
+    };
+    let server = Running::start(options).await;
+    let raw = Raw::new(&server.url);
+
+    let listed = raw.call(1, "tools/list", json!({}), &[]).await;
+    let tools = listed["result"]["tools"].as_array().unwrap();
+    assert_eq!(tools.len(), 5);
+    // The wire form: unset hints are absent, not false.
+    assert_eq!(
+        tools[0]["annotations"],
+        json!({ "title": "Echo", "readOnlyHint": true, "idempotentHint": true })
+    );
+    assert_eq!(tools[0]["inputSchema"], Value::Object(echo_schema()));
+    assert!(tools[1].get("annotations").is_none());
+
+    let message = json!({
+        "jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": call_params("whoami", json!({})),
+    });
+    let parent = traceparent(0xccc, 0x3);
+    let response = raw.post(&message, &[("traceparent", &parent)]).await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("mcp-session-id").is_none());
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(content_type.starts_with("application/json"), "{content_type}");
+    let answer: Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    let seen = &answer["result"]["structuredContent"];
+    assert_eq!(seen["traceparent"], parent.as_str());
+    assert_eq!(seen["meta_traceparent"], Value::Null);
+    assert_eq!(seen["session_id"], Value::Null);
+
+    let unknown = raw.call(3, "tools/call", call_params("nope", json!({})), &[]).await;
+    assert_eq!(unknown["error"]["code"], -32602);
+    assert_eq!(unknown["error"]["message"], "unknown tool: nope");
+
+    let panicked = raw.call(4, "tools/call", call_params("panic", json!({})), &[]).await;
+    assert_eq!(panicked["result"]["isError"], true);
+    let echoed = raw
+        .call(5, "tools/call", call_params("echo", json!({ "message": "ok" })), &[])
+        .await;
+    assert_eq!(echoed["result"]["structuredContent"], json!({ "message": "ok" }));
+    assert_eq!(echoed["result"]["content"][0]["type"], "text");
+    server.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_paths_are_not_found() {
+    let server = Running::start(HttpOptions::at("/weather")).await;
+    let base = format!("http://{}", server.addr);
+    let http = reqwest::Client::new();
+    for path in ["/", "/mcp", "/weather/extra", "/weatherx"] {
+        let response = within(http.post(format!("{base}{path}")).body("{}").send())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+    }
+    let mut raw = Raw::new(&format!("{base}/weather/"));
+    raw.initialize().await;
+    server.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_loopback_and_listed_hosts_are_served() {
+    let initialize = json!({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": { "name": "raw", "version": "0" },
+        },
+    });
+
+    let loopback_only = Running::start(HttpOptions::at("/mcp")).await;
+    let raw = Raw::new(&loopback_only.url);
+    let refused = raw.post(&initialize, &[("host", "weather.example.com")]).await;
+    assert_eq!(refused.status(), 403);
+    let port = loopback_only.addr.port().to_string();
+    let localhost = format!("localhost:{port}");
+    let accepted = raw.post(&initialize, &[("host", &localhost)]).await;
+    assert_eq!(accepted.status(), 200);
+    loopback_only.shut_down().await;
+
+    let listed = Running::start(HttpOptions {
+        allowed_hosts: vec!["weather.example.com".into()],
+        ..HttpOptions::at("/mcp")
+    })
+    .await;
+    let raw = Raw::new(&listed.url);
+    let accepted = raw.post(&initialize, &[("host", "weather.example.com")]).await;
+    assert_eq!(accepted.status(), 200);
+    let refused = raw.post(&initialize, &[("host", "evil.example.com")]).await;
+    assert_eq!(refused.status(), 403);
+    let still_loopback = raw.post(&initialize, &[]).await;
+    assert_eq!(still_loopback.status(), 200);
+    listed.shut_down().await;
+
+    let any = Running::start(HttpOptions {
+        allowed_hosts: vec!["*".into()],
+        stateless: true,
+        ..HttpOptions::at("/mcp")
+    })
+    .await;
+    let raw = Raw::new(&any.url);
+    let accepted = raw.post(&initialize, &[("host", "evil.example.com")]).await;
+    assert_eq!(accepted.status(), 200);
+    any.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_lets_the_call_in_flight_finish_then_stops_listening() {
+    let options = HttpOptions {
+        stateless: true,
+        ..HttpOptions::at("/mcp")
+    };
+    let mut server = Running::start(options).await;
+    let addr = server.addr;
+    let raw = Raw::new(&server.url);
+    let slow = tokio::spawn(async move {
+        raw.call(
+            7,
+            "tools/call",
+            call_params("whoami", json!({ "delay_ms": 600 })),
+            &[],
+        )
+        .await
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    server.stop.take().unwrap().send(()).unwrap();
+    within(&mut server.task).await.unwrap().unwrap();
+    let took = started.elapsed();
+    let answer = within(slow).await.unwrap();
+    assert_eq!(answer["result"]["isError"], false, "{answer}");
+    assert!(took >= Duration::from_millis(300), "returned before the call ended: {took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "still listening"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_path_without_a_leading_slash_is_refused() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let error = serve_http(test_server(), listener, HttpOptions::at("mcp"), async {})
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_over_a_byte_stream_like_stdio() {
+    let (server_end, client_end) = tokio::io::duplex(64 * 1024);
+    let (read, write) = tokio::io::split(server_end);
+    let served = tokio::spawn(serve_io(test_server(), read, write));
+    let client = within(().serve(tokio::io::split(client_end))).await.unwrap();
+
+    let tools = within(client.list_tools(None)).await.unwrap().tools;
+    assert_eq!(tools.len(), 5);
+
+    let meta_parent = traceparent(0xddd, 0x4);
+    let mut params = CallToolRequestParams::new("whoami");
+    let mut meta = RequestMetaObject::new();
+    meta.set_traceparent(meta_parent.clone());
+    params.meta = Some(meta);
+    let seen = within(client.call_tool(params))
+        .await
+        .unwrap()
+        .structured_content
+        .unwrap();
+    assert_eq!(seen["meta_traceparent"], meta_parent.as_str());
+    assert_eq!(seen["header_count"], 0, "no HTTP on stdio");
+    assert_eq!(seen["method"], "tools/call");
+
+    let panicked = within(client.call_tool(CallToolRequestParams::new("panic")))
+        .await
+        .unwrap();
+    assert_eq!(panicked.is_error, Some(true));
+    let arguments = json!({ "message": "still here" }).as_object().cloned().unwrap();
+    let echoed = within(client.call_tool(CallToolRequestParams::new("echo").with_arguments(arguments)))
+        .await
+        .unwrap();
+    assert_eq!(echoed.structured_content, Some(json!({ "message": "still here" })));
+
+    // The client leaving ends the server.
+    within(client.cancel()).await.unwrap();
+    within(served).await.unwrap().unwrap();
+}
+
+mcp_trace_runtime::__private::inventory::submit! {
+    ToolDefinition {
+        name: "registered",
+        title: None,
+        description: "Found through the registry.",
+        hints: ToolHints { read_only: None, destructive: None, idempotent: None, open_world: None },
+        input_schema: || Map::new(),
+        call: |_| Box::pin(async { Ok(ToolOutput { text: String::new(), structured: None, is_error: false }) }),
+    }
+}
+
+#[test]
+fn new_serves_the_registered_tools() {
+    let server = McpServer::new("registry", "0.1.0");
+    let names: Vec<&str> = server.tools().iter().map(|tool| tool.name).collect();
+    assert_eq!(names, ["registered"]);
+}

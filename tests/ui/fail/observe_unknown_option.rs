@@ -1,0 +1,6 @@
+use mcp_trace_runtime::observe;
+
+#[observe(colour = "red")]
+fn paint() {}
+
+fn main() {}
