@@ -23,6 +23,7 @@
 //! }
 //! ```
 
+pub mod client;
 pub mod collector;
 pub mod config;
 mod error;

@@ -260,9 +260,9 @@ impl ServerHandler for McpServer {
         let call = (definition.call)(request.arguments.unwrap_or_default());
         // Its own task, so a panicking tool fails this call only and not the
         // session's serve loop; the guard stops the tool if the call is dropped.
-        let joined: Result<_, tokio::task::JoinError> = Ok(served.scope(call).await);
+        let mut task = AbortOnDrop(tokio::spawn(served.scope(call)));
         let joined = tokio::select! {
-            joined = std::future::ready(joined) => joined,
+            joined = &mut task.0 => joined,
             () = context.ct.cancelled() => {
                 return Err(ErrorData::internal_error(
                     format!("tool {} was cancelled", definition.name),
@@ -275,14 +275,14 @@ impl ServerHandler for McpServer {
             Ok(Err(error)) => Err(ErrorData::invalid_params(error.to_string(), None)),
             // A panic is the tool failing, not the protocol: report it as a
             // tool error so the caller (and the model) can read what happened.
-            Err(error) if error.is_panic() => Ok(CallToolResult::error(vec![ContentBlock::text(
-                format!(
+            Err(error) if error.is_panic() => {
+                Ok(CallToolResult::error(vec![ContentBlock::text(format!(
                     "tool {} panicked: {}",
                     definition.name,
                     panic_message(&*error.into_panic())
-                ),
-            )])
-            .into()),
+                ))])
+                .into())
+            }
             Err(_) => Err(ErrorData::internal_error(
                 format!("tool {} was cancelled", definition.name),
                 None,
@@ -298,7 +298,7 @@ fn served_request(context: &RequestContext<RoleServer>) -> ServedRequest {
         .extensions
         .get::<http::request::Parts>()
         .map(|parts| parts.headers.clone())
-        .unwrap_or_else(HeaderMap::new);
+        .unwrap_or_default();
     let meta = &context.meta.0 .0;
     ServedRequest {
         meta: (!meta.is_empty()).then(|| meta.clone()),
@@ -495,7 +495,12 @@ async fn accept_loop<M: SessionManager>(
             let path = Arc::clone(&path);
             let in_flight = Arc::clone(&in_flight);
             service_fn(move |request: Request<Incoming>| {
-                route(service.clone(), Arc::clone(&path), Arc::clone(&in_flight), request)
+                route(
+                    service.clone(),
+                    Arc::clone(&path),
+                    Arc::clone(&in_flight),
+                    request,
+                )
             })
         };
         let connection = http.serve_connection(TokioIo::new(stream), handler);
