@@ -33,6 +33,11 @@ use crate::propagation::{self, META_KEYS};
 pub struct ClientError(String);
 
 impl ClientError {
+    /// An error with this message.
+    pub fn message(message: impl Into<String>) -> ClientError {
+        ClientError(message.into())
+    }
+
     fn new(context: &str, error: impl fmt::Display) -> ClientError {
         ClientError(format!("{context}: {error}"))
     }

@@ -57,6 +57,9 @@ pub struct Config {
     pub resource_attributes: Vec<(String, String)>,
     /// The standard OTLP exporter, when on.
     pub otlp: Option<OtlpTarget>,
+    /// Further OTLP destinations set in code (the demo adds its embedded
+    /// collector here, so spans also reach what the environment names).
+    pub extra_otlp: Vec<OtlpTarget>,
     /// Langfuse export, when both keys are set.
     pub langfuse: Option<LangfuseTarget>,
     /// `MCP_TRACE_FILE`: OTLP-JSON lines, one export request per line.
@@ -98,6 +101,24 @@ impl fmt::Debug for OtlpTarget {
             .field("timeout", &self.timeout)
             .field("endpoint_is_default", &self.endpoint_is_default)
             .finish()
+    }
+}
+
+impl OtlpTarget {
+    /// OTLP/HTTP protobuf to a collector at `base_url` (`/v1/traces` is appended).
+    ///
+    /// ```
+    /// let target = mcp_trace_runtime::config::OtlpTarget::http("http://127.0.0.1:4318");
+    /// assert_eq!(target.endpoint, "http://127.0.0.1:4318/v1/traces");
+    /// ```
+    pub fn http(base_url: &str) -> OtlpTarget {
+        OtlpTarget {
+            endpoint: signal_url(base_url, Protocol::HttpProtobuf),
+            protocol: Protocol::HttpProtobuf,
+            headers: Vec::new(),
+            timeout: DEFAULT_OTLP_TIMEOUT,
+            endpoint_is_default: false,
+        }
     }
 }
 
@@ -276,6 +297,7 @@ impl Config {
             service_version,
             resource_attributes,
             otlp,
+            extra_otlp: Vec::new(),
             langfuse,
             trace_file,
             console: exporters.is_some_and(|list| list.console),

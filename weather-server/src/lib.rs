@@ -1,7 +1,114 @@
 //! The seed's Weather Assistant MCP server, traced with mcp-trace.
 //!
-//! The tools live in [`tools`]; the binary serves them over Streamable HTTP
-//! or stdio. The library form lets `weather-client --demo` run the same
+//! The tools live in [`tools`]; [`serve`] runs them over Streamable HTTP or
+//! stdio. Being a library too lets `weather-client --demo` run this same
 //! server as a child process of its own binary.
 
 pub mod tools;
+
+use std::future::Future;
+
+use clap::Parser;
+use mcp_trace_runtime::server::{serve_http, serve_stdio, HttpOptions, McpServer};
+
+/// Name the server reports in `initialize` and the default `service.name`.
+pub const SERVICE_NAME: &str = "weather-server";
+
+/// Command line of `weather-server`.
+///
+/// ```
+/// use clap::Parser;
+/// let args = weather_server::ServerArgs::parse_from(["weather-server", "--port", "0", "--stateless"]);
+/// assert_eq!((args.host.as_str(), args.port, args.stateless), ("127.0.0.1", 0, true));
+/// ```
+#[derive(Debug, Clone, Parser)]
+#[command(name = "weather-server", version, about = "Weather Assistant MCP server, traced with mcp-trace")]
+pub struct ServerArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8000)]
+    pub port: u16,
+    /// Path of the MCP endpoint.
+    #[arg(long, default_value = "/weather")]
+    pub path: String,
+    /// Serve over stdin/stdout instead of HTTP (trace context from `_meta`).
+    #[arg(long)]
+    pub stdio: bool,
+    /// No sessions: every POST answered on its own with plain JSON (load balancers, load tests).
+    #[arg(long)]
+    pub stateless: bool,
+    /// Accept this Host header too (repeatable); loopback names are always accepted.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_hosts: Vec<String>,
+}
+
+/// The MCP server with the two weather tools.
+pub fn weather_server() -> McpServer {
+    McpServer::with_tools(
+        "Weather Assistant",
+        env!("CARGO_PKG_VERSION"),
+        &[&tools::get_weather::TOOL, &tools::get_forecast::TOOL],
+    )
+}
+
+/// Serves until `shutdown` resolves (HTTP) or the client closes (stdio).
+/// Over HTTP it first prints the seed's two start-up lines with the real address.
+pub async fn serve(
+    args: &ServerArgs,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    if args.stdio {
+        return serve_stdio(weather_server()).await;
+    }
+    let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+        .await
+        .map_err(|error| format!("cannot listen on {}:{}: {error}", args.host, args.port))?;
+    let address = listener.local_addr()?;
+    println!("Starting Weather Assistant MCP Server on http://{address}");
+    println!(
+        "Streamable HTTP endpoint available at http://{address}{}",
+        args.path
+    );
+    let options = HttpOptions {
+        stateless: args.stateless,
+        allowed_hosts: args.allow_hosts.clone(),
+        ..HttpOptions::at(args.path.clone())
+    };
+    serve_http(weather_server(), listener, options, shutdown).await?;
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+/// Tracing for the server: the environment's settings, `service.version` from Cargo.
+pub fn tracing_config() -> Result<mcp_trace_runtime::Config, mcp_trace_runtime::Error> {
+    let mut config = mcp_trace_runtime::Config::from_env(SERVICE_NAME)?;
+    config
+        .service_version
+        .get_or_insert_with(|| env!("CARGO_PKG_VERSION").to_string());
+    Ok(config)
+}

@@ -171,6 +171,15 @@ pub fn build_provider(config: &Config) -> Result<(SdkTracerProvider, Vec<Arc<Exp
             hint,
         );
     }
+    for extra in &config.extra_otlp {
+        builder = reported(
+            builder,
+            &mut health,
+            otlp_exporter("OTLP", extra)?,
+            format!("the OTLP collector at {}", extra.endpoint),
+            "Check that the collector runs.",
+        );
+    }
     if config.console {
         builder = builder.with_span_processor(batch(ConsoleExporter::default()));
     }

@@ -1,0 +1,140 @@
+//! `--demo`: the whole distributed trace on one machine, nothing to install.
+//!
+//! An embedded OTLP collector starts in this process; the weather server
+//! starts as a child process (this same binary, in server mode) exporting to
+//! it; the request runs; both processes flush; the tree of the trace as the
+//! collector received it is printed.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use mcp_trace_runtime::collector::Collector;
+use mcp_trace_runtime::config::OtlpTarget;
+use mcp_trace_runtime::trace_tree;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::request::{weather_request, Outcome};
+
+/// Hidden flag that runs this binary as the demo's weather server.
+pub const SERVER_FLAG: &str = "--demo-server";
+
+const ENDPOINT_LINE: &str = "Streamable HTTP endpoint available at ";
+
+/// Runs the demo; returns the request's outcome and the rendered trace tree.
+pub async fn run(location: &str, days: i64) -> Result<(Outcome, String), String> {
+    let collector = Collector::start("127.0.0.1:0")
+        .await
+        .map_err(|error| format!("cannot start the embedded collector: {error}"))?;
+    let guard = install_tracing("weather-client", &collector.endpoint())?;
+
+    let (mut server, url) = start_server(&collector.endpoint()).await?;
+    let outcome = weather_request(&url, location, days).await;
+
+    // Closing the server's stdin asks it to stop; it flushes its spans first.
+    drop(server.stdin.take());
+    let stopped = tokio::time::timeout(Duration::from_secs(15), server.wait()).await;
+    if stopped.is_err() {
+        let _ = server.kill().await;
+        return Err("the demo server did not stop within 15 s".into());
+    }
+    tokio::task::spawn_blocking(move || guard.shutdown(Duration::from_secs(5)))
+        .await
+        .map_err(|error| error.to_string())?
+        .map_err(|error| error.to_string())?;
+
+    let trace_id = outcome.trace_id.clone();
+    let spans = collector
+        .wait_for(Duration::from_secs(5), |spans| {
+            spans.iter().any(|span| span.trace_id == trace_id && span.name == "weather_request")
+        })
+        .await;
+    let tree = trace_tree::render_trace(&spans, &outcome.trace_id);
+    collector.shutdown();
+    Ok((outcome, tree))
+}
+
+/// Tracing from the environment, plus the embedded collector. Without any
+/// `OTEL_EXPORTER_OTLP_*` endpoint the default `localhost:4318` is dropped:
+/// the collector replaces it, and nothing warns about a backend nobody runs.
+pub fn install_tracing(
+    service_name: &str,
+    collector: &str,
+) -> Result<mcp_trace_runtime::Guard, String> {
+    let mut config =
+        mcp_trace_runtime::Config::from_env(service_name).map_err(|error| error.to_string())?;
+    if config.otlp.as_ref().is_some_and(|otlp| otlp.endpoint_is_default) {
+        config.otlp = None;
+    }
+    config.extra_otlp.push(OtlpTarget::http(collector));
+    config
+        .service_version
+        .get_or_insert_with(|| env!("CARGO_PKG_VERSION").to_string());
+    mcp_trace_runtime::install(config).map_err(|error| error.to_string())
+}
+
+async fn start_server(collector: &str) -> Result<(Child, String), String> {
+    let executable =
+        std::env::current_exe().map_err(|error| format!("cannot find this program: {error}"))?;
+    let mut server = Command::new(executable)
+        .args([SERVER_FLAG, collector])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|error| format!("cannot start the weather server: {error}"))?;
+    let stdout = server.stdout.take().expect("stdout is piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let url = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(url) = line.strip_prefix(ENDPOINT_LINE) {
+                return Some(url.trim().to_string());
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+    .ok_or("the weather server did not start")?;
+    // Keep draining the server's stdout so it never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok((server, url))
+}
+
+/// The child side: the weather server on a free loopback port, exporting to
+/// `collector`, stopping when its stdin closes (or on a signal).
+pub async fn serve(collector: &str) -> std::process::ExitCode {
+    let guard = match install_tracing(weather_server::SERVICE_NAME, collector) {
+        Ok(guard) => guard,
+        Err(error) => {
+            eprintln!("weather-client demo server: {error}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let args = weather_server::ServerArgs {
+        host: "127.0.0.1".into(),
+        port: 0,
+        path: "/weather".into(),
+        stdio: false,
+        stateless: false,
+        allow_hosts: Vec::new(),
+    };
+    let stop = async {
+        let mut stdin = tokio::io::stdin();
+        let mut sink = tokio::io::sink();
+        tokio::select! {
+            _ = tokio::io::copy(&mut stdin, &mut sink) => {}
+            _ = weather_server::shutdown_signal() => {}
+        }
+    };
+    let result = weather_server::serve(&args, stop).await;
+    let _ = tokio::task::spawn_blocking(move || guard.shutdown(Duration::from_secs(5))).await;
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("weather-client demo server: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
