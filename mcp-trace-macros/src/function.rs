@@ -186,10 +186,7 @@ fn unsupported_item(layer: Layer, tokens: TokenStream) -> syn::Error {
     };
     syn::Error::new_spanned(
         tokens,
-        format!(
-            "#[{}] applies to {supported}, not to {what}",
-            layer.name()
-        ),
+        format!("#[{}] applies to {supported}, not to {what}", layer.name()),
     )
 }
 

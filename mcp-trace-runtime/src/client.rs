@@ -83,10 +83,9 @@ impl McpClient {
             TraceHeaders(reqwest::Client::new()),
             StreamableHttpClientTransportConfig::with_uri(url),
         );
-        let service = ()
-            .serve(transport)
-            .await
-            .map_err(|error| ClientError::new(&format!("cannot open an MCP session at {url}"), error))?;
+        let service = ().serve(transport).await.map_err(|error| {
+            ClientError::new(&format!("cannot open an MCP session at {url}"), error)
+        })?;
         Ok(McpClient { service })
     }
 
@@ -96,10 +95,9 @@ impl McpClient {
         let program = format!("{:?}", command.as_std().get_program());
         let transport = rmcp::transport::TokioChildProcess::new(command)
             .map_err(|error| ClientError::new(&format!("cannot start {program}"), error))?;
-        let service = ()
-            .serve(transport)
-            .await
-            .map_err(|error| ClientError::new(&format!("cannot open an MCP session with {program}"), error))?;
+        let service = ().serve(transport).await.map_err(|error| {
+            ClientError::new(&format!("cannot open an MCP session with {program}"), error)
+        })?;
         Ok(McpClient { service })
     }
 
@@ -140,7 +138,10 @@ impl McpClient {
             .list_all_tools()
             .await
             .map_err(|error| ClientError::new("tools/list failed", error))?;
-        Ok(tools.into_iter().map(|tool| tool.name.into_owned()).collect())
+        Ok(tools
+            .into_iter()
+            .map(|tool| tool.name.into_owned())
+            .collect())
     }
 
     /// Ends the session.

@@ -395,10 +395,7 @@ async fn handle(req: Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>
     if announced.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
         return too_large();
     }
-    let body = match Limited::new(req.into_body(), usize::MAX)
-        .collect()
-        .await
-    {
+    let body = match Limited::new(req.into_body(), usize::MAX).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => return too_large(),
         Err(err) => {

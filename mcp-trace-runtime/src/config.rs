@@ -266,14 +266,12 @@ impl Config {
         };
         let capture_io = match var("LANGFUSE_OBSERVE_DECORATOR_IO_CAPTURE_ENABLED") {
             None => true,
-            Some(value) => {
-                parse_bool(&value).ok_or_else(|| Error::InvalidSetting {
-                    variable: "LANGFUSE_OBSERVE_DECORATOR_IO_CAPTURE_ENABLED",
-                    value,
-                    problem: "not a boolean".into(),
-                    accepted: "true, false (also 1/0, yes/no, on/off)",
-                })?
-            }
+            Some(value) => parse_bool(&value).ok_or_else(|| Error::InvalidSetting {
+                variable: "LANGFUSE_OBSERVE_DECORATOR_IO_CAPTURE_ENABLED",
+                value,
+                problem: "not a boolean".into(),
+                accepted: "true, false (also 1/0, yes/no, on/off)",
+            })?,
         };
         let value_length_limit = match var("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT") {
             None => DEFAULT_VALUE_LENGTH_LIMIT,
@@ -349,14 +347,14 @@ fn parse_otlp(var: &impl Fn(&str) -> Option<String>) -> Result<OtlpTarget, Error
         None | Some("http/protobuf") => Protocol::HttpProtobuf,
         Some("http/json") => Protocol::HttpJson,
         Some("grpc") if cfg!(feature = "grpc") => Protocol::Grpc,
-        Some("grpc") => {
-            return Err(Error::InvalidSetting {
-                variable: protocol_variable,
-                value: "grpc".into(),
-                problem: "this build has no gRPC exporter; enable the `grpc` feature of mcp-trace-runtime".into(),
-                accepted: "http/protobuf, http/json",
-            })
-        }
+        Some("grpc") => return Err(Error::InvalidSetting {
+            variable: protocol_variable,
+            value: "grpc".into(),
+            problem:
+                "this build has no gRPC exporter; enable the `grpc` feature of mcp-trace-runtime"
+                    .into(),
+            accepted: "http/protobuf, http/json",
+        }),
         Some(other) => {
             return Err(Error::InvalidSetting {
                 variable: protocol_variable,
@@ -390,7 +388,10 @@ fn parse_otlp(var: &impl Fn(&str) -> Option<String>) -> Result<OtlpTarget, Error
 
     let headers = match first_set(
         var,
-        &["OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"],
+        &[
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+            "OTEL_EXPORTER_OTLP_HEADERS",
+        ],
     ) {
         (_, None) => Vec::new(),
         (variable, Some(value)) => parse_key_values(variable, &value, true)?,
@@ -398,7 +399,10 @@ fn parse_otlp(var: &impl Fn(&str) -> Option<String>) -> Result<OtlpTarget, Error
 
     let timeout = match first_set(
         var,
-        &["OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"],
+        &[
+            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+            "OTEL_EXPORTER_OTLP_TIMEOUT",
+        ],
     ) {
         (_, None) => DEFAULT_OTLP_TIMEOUT,
         (variable, Some(value)) => Duration::from_millis(parse_positive(variable, &value)? as u64),
@@ -544,7 +548,10 @@ fn parse_key_values(
                 return Err(Error::InvalidSetting {
                     variable,
                     value: shown(value),
-                    problem: format!("entry {} has an empty key or a value that is not UTF-8 once decoded", index + 1),
+                    problem: format!(
+                        "entry {} has an empty key or a value that is not UTF-8 once decoded",
+                        index + 1
+                    ),
                     accepted: "a comma list of key=value pairs, values percent-encoded",
                 })
             }
@@ -749,7 +756,10 @@ mod tests {
         assert_eq!(langfuse.secret_key.expose(), "sk-lf-2");
         assert_eq!(langfuse.environment.as_deref(), Some("staging"));
         assert_eq!(langfuse.release.as_deref(), Some("v7"));
-        assert_eq!(config.sampler, SamplerSetting::ParentBasedTraceIdRatio(0.25));
+        assert_eq!(
+            config.sampler,
+            SamplerSetting::ParentBasedTraceIdRatio(0.25)
+        );
         assert!(!format!("{config:?}").contains("sk-lf-2"));
 
         let host_only = parse(&[
@@ -780,10 +790,15 @@ mod tests {
 
     #[test]
     fn misconfiguration_names_the_variable_and_the_accepted_values() {
-        let cases: &[(&[(&str, &str)], &[&str])] = &[
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+        let cases: &[Case] = &[
             (
                 &[("MCP_TRACE_MODE", "loud")],
-                &["MCP_TRACE_MODE", "\"loud\"", "native, propagation_only, off"],
+                &[
+                    "MCP_TRACE_MODE",
+                    "\"loud\"",
+                    "native, propagation_only, off",
+                ],
             ),
             (
                 &[("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon")],
@@ -799,7 +814,10 @@ mod tests {
             ),
             (
                 &[("OTEL_EXPORTER_OTLP_ENDPOINT", "ftp://host")],
-                &["OTEL_EXPORTER_OTLP_ENDPOINT", "scheme must be http or https"],
+                &[
+                    "OTEL_EXPORTER_OTLP_ENDPOINT",
+                    "scheme must be http or https",
+                ],
             ),
             (
                 &[
@@ -834,7 +852,10 @@ mod tests {
             ),
             (
                 &[("LANGFUSE_OBSERVE_DECORATOR_IO_CAPTURE_ENABLED", "maybe")],
-                &["LANGFUSE_OBSERVE_DECORATOR_IO_CAPTURE_ENABLED", "true, false"],
+                &[
+                    "LANGFUSE_OBSERVE_DECORATOR_IO_CAPTURE_ENABLED",
+                    "true, false",
+                ],
             ),
             (
                 &[("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "-1")],
@@ -882,7 +903,10 @@ mod tests {
         assert!(message.contains("OTEL_EXPORTER_OTLP_HEADERS"));
         assert!(message.contains("entry 2 has no '='"));
         assert!(!message.contains("top-secret"), "{message}");
-        let config = parse(&[("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20top-secret")]);
+        let config = parse(&[(
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            "authorization=Bearer%20top-secret",
+        )]);
         assert!(!format!("{config:?}").contains("top-secret"));
     }
 
@@ -905,7 +929,9 @@ mod tests {
             vec![]
         );
         assert_eq!(
-            parse(&[("OTEL_TRACES_SAMPLER", "always_off")]).unwrap().sampler,
+            parse(&[("OTEL_TRACES_SAMPLER", "always_off")])
+                .unwrap()
+                .sampler,
             SamplerSetting::AlwaysOff
         );
     }
@@ -921,9 +947,6 @@ mod tests {
         assert!(!config.capture_io);
         assert_eq!(config.value_length_limit, 128);
         assert_eq!(config.mode, Mode::PropagationOnly);
-        assert_eq!(
-            parse(&[("MCP_TRACE_MODE", "off")]).unwrap().mode,
-            Mode::Off
-        );
+        assert_eq!(parse(&[("MCP_TRACE_MODE", "off")]).unwrap().mode, Mode::Off);
     }
 }

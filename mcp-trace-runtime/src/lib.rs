@@ -33,8 +33,8 @@ pub mod propagation;
 pub mod scope;
 pub mod server;
 pub mod settings;
-pub mod trace_tree;
 pub mod tool;
+pub mod trace_tree;
 
 pub use config::Config;
 pub use error::Error;

@@ -434,9 +434,10 @@ impl Observation {
 
     fn keep_item<T: Serialize>(&self, items: &mut Vec<serde_json::Value>, item: &T) {
         if self.capture_output {
-            items.push(serde_json::to_value(item).unwrap_or_else(|error| {
-                serde_json::Value::String(unserializable(&error))
-            }));
+            items.push(
+                serde_json::to_value(item)
+                    .unwrap_or_else(|error| serde_json::Value::String(unserializable(&error))),
+            );
         }
     }
 
@@ -623,7 +624,8 @@ impl InputWriter {
     /// Adds `"name": value`; a value that fails to serialize is recorded as
     /// `"<unserializable: …>"`.
     pub fn arg<T: InputValue + ?Sized>(&mut self, name: &str, value: &T) {
-        self.json.push(if self.json.is_empty() { b'{' } else { b',' });
+        self.json
+            .push(if self.json.is_empty() { b'{' } else { b',' });
         // Writing a &str into a Vec cannot fail.
         let _ = serde_json::to_writer(&mut self.json, name);
         self.json.push(b':');
@@ -656,9 +658,8 @@ pub trait InputValue: Serialize {}
 impl<T: Serialize + ?Sized> InputValue for T {}
 
 fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|error| {
-        serde_json::Value::String(unserializable(&error)).to_string()
-    })
+    serde_json::to_string(value)
+        .unwrap_or_else(|error| serde_json::Value::String(unserializable(&error)).to_string())
 }
 
 fn unserializable(error: &serde_json::Error) -> String {

@@ -122,7 +122,10 @@ pub fn has_remote_parent(cx: &Context) -> bool {
 /// Installs `tracecontext,baggage` without the rest of [`crate::init`]; for
 /// tests, examples and programs that manage their own tracer provider.
 pub fn install_default_propagators() {
-    install_propagators(&[Propagator::TraceContext, Propagator::Baggage], Mode::Native);
+    install_propagators(
+        &[Propagator::TraceContext, Propagator::Baggage],
+        Mode::Native,
+    );
 }
 
 fn extract(carrier: &dyn Extractor) -> Context {
@@ -267,7 +270,9 @@ mod tests {
         }
         // Non-string _meta values are ignored, not errors.
         let meta = json!({"traceparent": 42, "baggage": {"a": 1}});
-        assert!(!has_remote_parent(&extract_from_meta(meta.as_object().unwrap())));
+        assert!(!has_remote_parent(&extract_from_meta(
+            meta.as_object().unwrap()
+        )));
         // A duplicated traceparent header is ambiguous and ignored.
         let mut headers = HeaderMap::new();
         headers.append("traceparent", TRACEPARENT.parse().unwrap());
@@ -311,6 +316,9 @@ mod tests {
         );
         let mut headers = HeaderMap::new();
         inject_into_headers(&Context::new(), &mut headers);
-        assert!(headers.get("traceparent").is_none(), "no span, nothing injected");
+        assert!(
+            headers.get("traceparent").is_none(),
+            "no span, nothing injected"
+        );
     }
 }

@@ -233,7 +233,8 @@ mod tests {
                     request
                         .scope(async move {
                             for step in 0..5u64 {
-                                tokio::time::sleep(Duration::from_micros((i * 7 + step) % 50)).await;
+                                tokio::time::sleep(Duration::from_micros((i * 7 + step) % 50))
+                                    .await;
                                 tokio::task::yield_now().await;
                                 let seen = ServedRequest::current().unwrap().request_id.clone();
                                 assert_eq!(seen, Some(i.to_string()));
@@ -257,9 +258,8 @@ mod tests {
         headers.insert("authorization", "Bearer secret-token".parse().unwrap());
         let request = ServedRequest::from_headers(headers);
         assert!(!format!("{request:?}").contains("secret-token"));
-        let session = request.sync_scope(|| {
-            ServedRequest::with_current(|r| r.unwrap().session_id.clone())
-        });
+        let session =
+            request.sync_scope(|| ServedRequest::with_current(|r| r.unwrap().session_id.clone()));
         assert_eq!(session.as_deref(), Some("abc"));
         assert!(ServedRequest::with_current(|r| r.is_none()));
     }
@@ -288,7 +288,9 @@ mod tests {
             .headers
             .insert("traceparent", header_parent.parse().unwrap());
         assert_eq!(trace(&request), "11111111111111111111111111111111");
-        request.headers.insert("traceparent", "junk".parse().unwrap());
+        request
+            .headers
+            .insert("traceparent", "junk".parse().unwrap());
         assert_eq!(trace(&request), "22222222222222222222222222222222");
     }
 }

@@ -200,7 +200,9 @@ pub fn output_of<T: Serialize + ?Sized>(value: &T) -> ToolOutput {
             }),
             is_error: false,
         },
-        Err(error) => error_output(&format!("the tool's result could not be serialized: {error}")),
+        Err(error) => error_output(&format!(
+            "the tool's result could not be serialized: {error}"
+        )),
     }
 }
 

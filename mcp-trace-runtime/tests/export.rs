@@ -4,6 +4,10 @@
 //!
 //! The tracer provider is process-wide, so every test takes `serial()`.
 
+// The lock only serializes tests that share the process-wide tracer provider;
+// each test has its own runtime, so holding it across `.await` cannot deadlock.
+#![allow(clippy::await_holding_lock)]
+
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -37,7 +41,12 @@ fn traced_work(label: &'static str) -> String {
     const CHILD: ObserveOptions = ObserveOptions::new("child_tool").as_type(ObservationType::Tool);
     let parent = Observation::start(&PARENT);
     parent.record_input(|input| input.arg("label", label));
-    let trace_id = parent.context().span().span_context().trace_id().to_string();
+    let trace_id = parent
+        .context()
+        .span()
+        .span_context()
+        .trace_id()
+        .to_string();
     parent.run(
         || {
             let child = Observation::start(&CHILD);
@@ -66,14 +75,19 @@ async fn export_to_collector(protocol: &str) {
         ("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=test"),
     ]))
     .unwrap();
-    let trace_id = tokio::task::spawn_blocking(|| traced_work("otlp")).await.unwrap();
+    let trace_id = tokio::task::spawn_blocking(|| traced_work("otlp"))
+        .await
+        .unwrap();
     shutdown(guard).await;
 
     let spans = collector.spans_of_trace(&trace_id);
     assert_eq!(spans.len(), 2, "{protocol}: {spans:?}");
     let parent = spans.iter().find(|s| s.name == "parent_work").unwrap();
     let child = spans.iter().find(|s| s.name == "child_tool").unwrap();
-    assert_eq!(child.parent_span_id.as_deref(), Some(parent.span_id.as_str()));
+    assert_eq!(
+        child.parent_span_id.as_deref(),
+        Some(parent.span_id.as_str())
+    );
     assert_eq!(parent.parent_span_id, None);
     assert_eq!(child.service_name, "export-test");
     assert_eq!(child.kind, SpanKind::Internal);
@@ -81,7 +95,10 @@ async fn export_to_collector(protocol: &str) {
         child.attr_str("langfuse.observation.input"),
         Some(r#"{"location":"London"}"#)
     );
-    assert_eq!(child.attr_str("langfuse.observation.output"), Some("\"sunny\""));
+    assert_eq!(
+        child.attr_str("langfuse.observation.output"),
+        Some("\"sunny\"")
+    );
     assert_eq!(child.attr_str("langfuse.observation.type"), Some("tool"));
     assert_eq!(
         child.resource.get("deployment.environment"),
@@ -175,7 +192,10 @@ async fn langfuse_export_uses_its_path_basic_auth_and_protobuf() {
     let (langfuse_url, langfuse) = recording_receiver().await;
     let collector = Collector::start("127.0.0.1:0").await.unwrap();
     // A collector credential in the process environment must never reach Langfuse.
-    std::env::set_var("OTEL_EXPORTER_OTLP_HEADERS", "x-collector-key=collector-secret");
+    std::env::set_var(
+        "OTEL_EXPORTER_OTLP_HEADERS",
+        "x-collector-key=collector-secret",
+    );
     let guard = install(config(&[
         ("LANGFUSE_PUBLIC_KEY", "pk-lf-public"),
         ("LANGFUSE_SECRET_KEY", "sk-lf-secret"),
@@ -183,11 +203,16 @@ async fn langfuse_export_uses_its_path_basic_auth_and_protobuf() {
         ("LANGFUSE_TRACING_ENVIRONMENT", "staging"),
         ("LANGFUSE_RELEASE", "v1.2"),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.endpoint()),
-        ("OTEL_EXPORTER_OTLP_HEADERS", "x-collector-key=collector-secret"),
+        (
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            "x-collector-key=collector-secret",
+        ),
     ]))
     .unwrap();
     assert!(!format!("{guard:?}").contains("sk-lf-secret"));
-    let trace_id = tokio::task::spawn_blocking(|| traced_work("langfuse")).await.unwrap();
+    let trace_id = tokio::task::spawn_blocking(|| traced_work("langfuse"))
+        .await
+        .unwrap();
     shutdown(guard).await;
     std::env::remove_var("OTEL_EXPORTER_OTLP_HEADERS");
 
@@ -220,7 +245,9 @@ async fn the_trace_file_gets_one_otlp_json_request_per_line() {
     let path = std::env::temp_dir().join(format!("mcp-trace-file-{}.jsonl", std::process::id()));
     let _ = std::fs::remove_file(&path);
     let guard = install(config(&[("MCP_TRACE_FILE", path.to_str().unwrap())])).unwrap();
-    let trace_id = tokio::task::spawn_blocking(|| traced_work("file")).await.unwrap();
+    let trace_id = tokio::task::spawn_blocking(|| traced_work("file"))
+        .await
+        .unwrap();
     shutdown(guard).await;
 
     let text = std::fs::read_to_string(&path).unwrap();
@@ -265,11 +292,10 @@ async fn an_unreachable_backend_costs_a_warning_and_a_count_not_the_program() {
         ("OTEL_EXPORTER_OTLP_TIMEOUT", "2000"),
     ]))
     .unwrap();
-    let results: Vec<String> = tokio::task::spawn_blocking(|| {
-        (0..3).map(|_| traced_work("unreachable")).collect()
-    })
-    .await
-    .unwrap();
+    let results: Vec<String> =
+        tokio::task::spawn_blocking(|| (0..3).map(|_| traced_work("unreachable")).collect())
+            .await
+            .unwrap();
     assert_eq!(results.len(), 3, "the work itself is unaffected");
     let health = guard.export_health()[0].clone();
     tokio::task::spawn_blocking(move || guard.shutdown(Duration::from_secs(10)))
@@ -290,7 +316,9 @@ async fn mode_off_exports_and_injects_nothing() {
         ("MCP_TRACE_MODE", "off"),
     ]))
     .unwrap();
-    tokio::task::spawn_blocking(|| traced_work("off")).await.unwrap();
+    tokio::task::spawn_blocking(|| traced_work("off"))
+        .await
+        .unwrap();
     let mut headers = http::HeaderMap::new();
     let remote = mcp_trace_runtime::propagation::extract_from_meta(
         serde_json::json!({"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"})
@@ -298,7 +326,10 @@ async fn mode_off_exports_and_injects_nothing() {
             .unwrap(),
     );
     assert!(!mcp_trace_runtime::propagation::has_remote_parent(&remote));
-    mcp_trace_runtime::propagation::inject_into_headers(&opentelemetry::Context::current(), &mut headers);
+    mcp_trace_runtime::propagation::inject_into_headers(
+        &opentelemetry::Context::current(),
+        &mut headers,
+    );
     assert!(headers.is_empty());
     shutdown(guard).await;
     mcp_trace_runtime::settings::set_mode(mcp_trace_runtime::Mode::Native);
@@ -309,9 +340,12 @@ async fn mode_off_exports_and_injects_nothing() {
 #[test]
 fn install_reports_an_unopenable_trace_file() {
     let _serial = serial();
-    let error = install(config(&[("MCP_TRACE_FILE", "/nonexistent-dir/x/trace.jsonl")]))
-        .unwrap_err()
-        .to_string();
+    let error = install(config(&[(
+        "MCP_TRACE_FILE",
+        "/nonexistent-dir/x/trace.jsonl",
+    )]))
+    .unwrap_err()
+    .to_string();
     assert!(error.contains("MCP_TRACE_FILE"), "{error}");
     assert!(error.contains("/nonexistent-dir/x/trace.jsonl"), "{error}");
 }

@@ -3,6 +3,10 @@
 //! The tracer provider and the switches in `settings` are process-wide, so
 //! every test takes `serial()` and filters spans by its own names.
 
+// The lock only serializes tests that share the process-wide tracer provider;
+// each test has its own runtime, so holding it across `.await` cannot deadlock.
+#![allow(clippy::await_holding_lock)]
+
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use mcp_trace_runtime::observe::{attributes, Observation, ObservationType, ObserveOptions};
@@ -142,7 +146,10 @@ fn panic_is_recorded_then_resumed() {
     let _serial = serial();
     const OPTIONS: ObserveOptions = ObserveOptions::new("explodes");
     let outcome = std::panic::catch_unwind(|| {
-        Observation::start(&OPTIONS).run(|| -> i32 { panic!("boom {}", 42) }, Observation::record_output)
+        Observation::start(&OPTIONS).run(
+            || -> i32 { panic!("boom {}", 42) },
+            Observation::record_output,
+        )
     });
     let payload = outcome.expect_err("the panic must reach the caller");
     let message = payload
@@ -160,7 +167,8 @@ fn panic_is_recorded_then_resumed() {
 }
 
 async fn fetch(city: &str, delay_ms: u64) -> Result<String, std::io::Error> {
-    const OPTIONS: ObserveOptions = ObserveOptions::new("fetch").as_type(ObservationType::Retriever);
+    const OPTIONS: ObserveOptions =
+        ObserveOptions::new("fetch").as_type(ObservationType::Retriever);
     let observation = Observation::start(&OPTIONS);
     observation.record_input(|input| input.arg("city", city));
     let city = city.to_string();
@@ -234,15 +242,13 @@ async fn async_bodies_keep_their_span_across_await_and_tasks() {
 async fn async_panic_is_recorded_then_resumed() {
     let _serial = serial();
     const OPTIONS: ObserveOptions = ObserveOptions::new("async.explodes");
-    let task = tokio::spawn(
-        Observation::start(&OPTIONS).run_async(
-            async {
-                tokio::task::yield_now().await;
-                panic!("async boom");
-            },
-            Observation::record_nothing::<()>,
-        ),
-    );
+    let task = tokio::spawn(Observation::start(&OPTIONS).run_async(
+        async {
+            tokio::task::yield_now().await;
+            panic!("async boom");
+        },
+        Observation::record_nothing::<()>,
+    ));
     let error = task.await.expect_err("the panic propagates to the task");
     assert!(error.is_panic());
     let span = only("async.explodes");
@@ -256,10 +262,8 @@ async fn async_panic_is_recorded_then_resumed() {
 async fn a_dropped_future_still_ends_its_span() {
     let _serial = serial();
     const OPTIONS: ObserveOptions = ObserveOptions::new("cancelled");
-    let future = Observation::start(&OPTIONS).run_async(
-        std::future::pending::<()>(),
-        Observation::record_nothing,
-    );
+    let future = Observation::start(&OPTIONS)
+        .run_async(std::future::pending::<()>(), Observation::record_nothing);
     let _ = tokio::time::timeout(std::time::Duration::from_millis(5), future).await;
     assert_eq!(finished("cancelled").len(), 1);
 }
@@ -276,7 +280,10 @@ fn capture_can_be_switched_per_call_and_globally() {
         input.arg("secret", "x");
     });
     observation.run(|| 1, Observation::record_output);
-    assert!(!input_closure_ran, "no serialization work when capture is off");
+    assert!(
+        !input_closure_ran,
+        "no serialization work when capture is off"
+    );
     let span = only("no_input");
     assert_eq!(attr(&span, attributes::INPUT), None);
     assert_eq!(attr(&span, attributes::OUTPUT).as_deref(), Some("1"));
@@ -285,7 +292,10 @@ fn capture_can_be_switched_per_call_and_globally() {
     observation.record_input(|input| input.arg("x", &1));
     observation.run(|| 2, Observation::record_output);
     let span = only("no_output");
-    assert_eq!(attr(&span, attributes::INPUT).as_deref(), Some(r#"{"x":1}"#));
+    assert_eq!(
+        attr(&span, attributes::INPUT).as_deref(),
+        Some(r#"{"x":1}"#)
+    );
     assert_eq!(attr(&span, attributes::OUTPUT), None);
 
     settings::set_capture_io(false);
@@ -342,7 +352,10 @@ fn observations_nest_under_the_current_context() {
         inner.parent_span_id,
         outer_cx.span().span_context().span_id()
     );
-    assert_eq!(attr(&inner, attributes::TYPE).as_deref(), Some("generation"));
+    assert_eq!(
+        attr(&inner, attributes::TYPE).as_deref(),
+        Some("generation")
+    );
 }
 
 #[test]

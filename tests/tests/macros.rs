@@ -2,6 +2,10 @@
 //! output, skip, errors, streams, metadata, the caller's context, and the tool
 //! registrations — against the in-memory exporter.
 
+// The lock only serializes tests that share the process-wide tracer provider;
+// each test has its own runtime, so holding it across `.await` cannot deadlock.
+#![allow(clippy::await_holding_lock)]
+
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use mcp_trace_runtime::scope::ServedRequest;
@@ -86,8 +90,14 @@ fn observe_records_name_type_input_and_output() {
     let _serial = serial();
     plain("London".into(), 3);
     let span = only("plain");
-    assert_eq!(attr(&span, "langfuse.observation.type").as_deref(), Some("span"));
-    assert_eq!(input(&span), serde_json::json!({"location": "London", "days": 3}));
+    assert_eq!(
+        attr(&span, "langfuse.observation.type").as_deref(),
+        Some("span")
+    );
+    assert_eq!(
+        input(&span),
+        serde_json::json!({"location": "London", "days": 3})
+    );
     assert_eq!(
         output(&span).as_deref(),
         Some(r#"{"location":"London","temperature":30}"#)
@@ -116,7 +126,10 @@ fn options_rename_type_skip_and_add_metadata() {
         attr(&span, "langfuse.observation.type").as_deref(),
         Some("generation")
     );
-    assert_eq!(input(&span), serde_json::json!({"prompt": "hello", "days": 2}));
+    assert_eq!(
+        input(&span),
+        serde_json::json!({"prompt": "hello", "days": 2})
+    );
     assert_eq!(output(&span).as_deref(), Some("7"));
     assert_eq!(
         attr(&span, "langfuse.observation.metadata.model").as_deref(),
@@ -223,12 +236,12 @@ async fn methods_nest_and_never_capture_self() {
     let outer = only("answer");
     let inner = only("forecast");
     assert_eq!(inner.parent_span_id, outer.span_context.span_id());
-    assert_eq!(
-        inner.span_context.trace_id(),
-        outer.span_context.trace_id()
-    );
+    assert_eq!(inner.span_context.trace_id(), outer.span_context.trace_id());
     assert_eq!(input(&outer), serde_json::json!({"question": "weather?"}));
-    assert_eq!(attr(&outer, "langfuse.observation.type").as_deref(), Some("agent"));
+    assert_eq!(
+        attr(&outer, "langfuse.observation.type").as_deref(),
+        Some("agent")
+    );
 }
 
 #[observe(stream, as_type = "generation")]
@@ -255,7 +268,10 @@ fn streams_end_when_exhausted_and_join_string_items() {
     assert_eq!(rest, ["streaming ", "world "]);
     let span = only("tokens");
     assert_eq!(output(&span).as_deref(), Some("hello streaming world "));
-    assert_eq!(attr(&span, "langfuse.observation.type").as_deref(), Some("generation"));
+    assert_eq!(
+        attr(&span, "langfuse.observation.type").as_deref(),
+        Some("generation")
+    );
 
     assert_eq!(numbers(3).sum::<u32>(), 3);
     assert_eq!(output(&only("numbers")).as_deref(), Some("[0,1,2]"));
@@ -283,7 +299,9 @@ fn request_from_headers() -> ServedRequest {
     let mut headers = http_headers();
     headers.insert(
         "traceparent",
-        format!("00-{CALLER_TRACE}-{CALLER_SPAN}-01").parse().unwrap(),
+        format!("00-{CALLER_TRACE}-{CALLER_SPAN}-01")
+            .parse()
+            .unwrap(),
     );
     ServedRequest::from_headers(headers)
 }
@@ -349,7 +367,10 @@ async fn concurrent_requests_each_get_exactly_their_own_parent() {
     for span in spans {
         let location = input(&span)["location"].as_str().unwrap().to_string();
         let i: u32 = location.trim_start_matches("city").parse().unwrap();
-        assert_eq!(span.span_context.trace_id().to_string(), format!("{:032x}", i + 1));
+        assert_eq!(
+            span.span_context.trace_id().to_string(),
+            format!("{:032x}", i + 1)
+        );
         assert_eq!(span.parent_span_id.to_string(), format!("{:016x}", i + 1));
     }
 }
@@ -398,21 +419,32 @@ async fn tools_register_with_schema_hints_and_outputs() {
     );
     assert!(schema["properties"]["units"].is_object());
 
-    let call = |arguments: serde_json::Value| {
-        (tool.call)(arguments.as_object().unwrap().clone())
-    };
-    let ok = call(serde_json::json!({"location": "Paris"})).await.unwrap();
+    let call = |arguments: serde_json::Value| (tool.call)(arguments.as_object().unwrap().clone());
+    let ok = call(serde_json::json!({"location": "Paris"}))
+        .await
+        .unwrap();
     assert!(!ok.is_error);
     assert_eq!(ok.text, "[1,2,3]");
-    assert_eq!(ok.structured, Some(serde_json::json!({"result": [1, 2, 3]})));
-    let failed = call(serde_json::json!({"location": "Paris", "days": -1})).await.unwrap();
+    assert_eq!(
+        ok.structured,
+        Some(serde_json::json!({"result": [1, 2, 3]}))
+    );
+    let failed = call(serde_json::json!({"location": "Paris", "days": -1}))
+        .await
+        .unwrap();
     assert!(failed.is_error);
     assert_eq!(failed.text, "days must not be negative for Paris");
-    let invalid = call(serde_json::json!({"days": "three"})).await.unwrap_err();
+    let invalid = call(serde_json::json!({"days": "three"}))
+        .await
+        .unwrap_err();
     assert!(invalid.message.contains("invalid type"), "{invalid}");
 
     let spans = spans_named("forecast_tool");
-    assert_eq!(spans.len(), 2, "the invalid call never reached the function");
+    assert_eq!(
+        spans.len(),
+        2,
+        "the invalid call never reached the function"
+    );
     assert_eq!(
         input(&spans[0]),
         serde_json::json!({"location": "Paris", "days": 3, "units": null})

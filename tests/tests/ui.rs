@@ -7,4 +7,5 @@ fn ui() {
     let t = trybuild::TestCases::new();
     t.pass("ui/pass/*.rs");
     t.compile_fail("ui/fail/*.rs");
+    t.pass("ui/pending/*.rs");
 }

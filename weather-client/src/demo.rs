@@ -46,7 +46,9 @@ pub async fn run(location: &str, days: i64) -> Result<(Outcome, String), String>
     let trace_id = outcome.trace_id.clone();
     let spans = collector
         .wait_for(Duration::from_secs(5), |spans| {
-            spans.iter().any(|span| span.trace_id == trace_id && span.name == "weather_request")
+            spans
+                .iter()
+                .any(|span| span.trace_id == trace_id && span.name == "weather_request")
         })
         .await;
     let tree = trace_tree::render_trace(&spans, &outcome.trace_id);
@@ -63,7 +65,11 @@ pub fn install_tracing(
 ) -> Result<mcp_trace_runtime::Guard, String> {
     let mut config =
         mcp_trace_runtime::Config::from_env(service_name).map_err(|error| error.to_string())?;
-    if config.otlp.as_ref().is_some_and(|otlp| otlp.endpoint_is_default) {
+    if config
+        .otlp
+        .as_ref()
+        .is_some_and(|otlp| otlp.endpoint_is_default)
+    {
         config.otlp = None;
     }
     config.extra_otlp.push(OtlpTarget::http(collector));

@@ -16,7 +16,11 @@ use clap::Parser;
 
 /// Command line of `weather-client`.
 #[derive(Debug, Parser)]
-#[command(name = "weather-client", version, about = "Weather client for the Weather Assistant MCP server, traced with mcp-trace")]
+#[command(
+    name = "weather-client",
+    version,
+    about = "Weather client for the Weather Assistant MCP server, traced with mcp-trace"
+)]
 struct ClientArgs {
     /// City to ask about.
     #[arg(default_value = "San Francisco")]

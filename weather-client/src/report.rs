@@ -7,7 +7,11 @@ pub fn human(report: &WeatherReport) -> String {
     let weather = &report.weather;
     let mut text = format!(
         "Current weather in {}: {}°C, {}, humidity {}%, wind {} km/h\n",
-        weather.location, weather.temperature, weather.condition, weather.humidity, weather.wind_speed
+        weather.location,
+        weather.temperature,
+        weather.condition,
+        weather.humidity,
+        weather.wind_speed
     );
     if !report.forecast.is_empty() {
         text.push_str(&format!("Forecast ({} days):\n", report.forecast.len()));

@@ -68,7 +68,12 @@ async fn call_both(
     location: &str,
     forecast_days: i64,
 ) -> Result<WeatherReport, ClientError> {
-    let weather = call(client, "get_weather", serde_json::json!({ "location": location })).await?;
+    let weather = call(
+        client,
+        "get_weather",
+        serde_json::json!({ "location": location }),
+    )
+    .await?;
     let forecast = if forecast_days > 0 {
         let arguments = serde_json::json!({ "location": location, "days": forecast_days });
         call(client, "get_forecast", arguments).await?
@@ -87,13 +92,13 @@ async fn call<T: serde::de::DeserializeOwned>(
         serde_json::Value::Object(map) => map,
         _ => serde_json::Map::new(),
     };
-    let ToolResponse {
-        text, is_error, ..
-    } = client.call_tool(tool, arguments).await?;
+    let ToolResponse { text, is_error, .. } = client.call_tool(tool, arguments).await?;
     if is_error {
         return Err(ClientError::message(format!("tool {tool} failed: {text}")));
     }
     serde_json::from_str(&text).map_err(|error| {
-        ClientError::message(format!("tool {tool} returned an unexpected result ({error}): {text}"))
+        ClientError::message(format!(
+            "tool {tool} returned an unexpected result ({error}): {text}"
+        ))
     })
 }

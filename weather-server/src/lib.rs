@@ -22,7 +22,11 @@ pub const SERVICE_NAME: &str = "weather-server";
 /// assert_eq!((args.host.as_str(), args.port, args.stateless), ("127.0.0.1", 0, true));
 /// ```
 #[derive(Debug, Clone, Parser)]
-#[command(name = "weather-server", version, about = "Weather Assistant MCP server, traced with mcp-trace")]
+#[command(
+    name = "weather-server",
+    version,
+    about = "Weather Assistant MCP server, traced with mcp-trace"
+)]
 pub struct ServerArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]

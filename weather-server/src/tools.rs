@@ -92,7 +92,9 @@ mod tests {
             assert!((15..=30).contains(&weather.temperature));
             assert!((40..=80).contains(&weather.humidity));
             assert!((5..=25).contains(&weather.wind_speed));
-            assert!(["Sunny", "Cloudy", "Rainy", "Partly Cloudy"].contains(&weather.condition.as_str()));
+            assert!(
+                ["Sunny", "Cloudy", "Rainy", "Partly Cloudy"].contains(&weather.condition.as_str())
+            );
         }
     }
 
@@ -123,7 +125,10 @@ mod tests {
             "Get current weather for a specified location."
         );
         assert_eq!(schema["properties"]["days"]["default"], 3);
-        assert_eq!(schema["properties"]["days"]["description"], "Number of days to forecast (1-7)");
+        assert_eq!(
+            schema["properties"]["days"]["description"],
+            "Number of days to forecast (1-7)"
+        );
         assert_eq!(schema["required"], serde_json::json!(["location"]));
     }
 }

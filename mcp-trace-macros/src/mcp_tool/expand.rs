@@ -52,7 +52,13 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
     let arguments_struct = format_ident!("__McpToolArguments");
     let call = format_ident!("__mcp_tool_call");
     let struct_fields = fields.iter().map(|field| {
-        let Field { ident, ty, docs, default_fn, .. } = field;
+        let Field {
+            ident,
+            ty,
+            docs,
+            default_fn,
+            ..
+        } = field;
         let default = default_fn.as_ref().map(|default_fn| {
             let path = default_fn.to_string();
             quote!(#[serde(default = #path)])
@@ -151,7 +157,9 @@ fn take_parameter_attributes(function: &mut Function) -> syn::Result<Vec<Field>>
     let mut fields = Vec::new();
     for input in function.item.sig.inputs.iter_mut() {
         let FnArg::Typed(typed) = input else { continue };
-        let syn::Pat::Ident(pat) = &*typed.pat else { continue };
+        let syn::Pat::Ident(pat) = &*typed.pat else {
+            continue;
+        };
         let ident = pat.ident.clone();
         let mut docs = Vec::new();
         let mut default = None;
@@ -201,7 +209,12 @@ fn doc_text(attributes: &[Attribute]) -> String {
             },
             _ => None,
         })
-        .map(|line| line.strip_prefix(' ').unwrap_or(&line).trim_end().to_string())
+        .map(|line| {
+            line.strip_prefix(' ')
+                .unwrap_or(&line)
+                .trim_end()
+                .to_string()
+        })
         .collect();
     lines.join("\n").trim().to_string()
 }

@@ -91,13 +91,17 @@ fn record_input(
     })
 }
 
-fn run(options: &ObserveOptions, function: &Function, observation: &Ident) -> syn::Result<TokenStream> {
+fn run(
+    options: &ObserveOptions,
+    function: &Function,
+    observation: &Ident,
+) -> syn::Result<TokenStream> {
     let api = quote!(::mcp_trace_runtime::observe::Observation);
     let block = &function.item.block;
     if options.stream {
         if function.is_async() {
             return Err(syn::Error::new_spanned(
-                &function.item.sig.asyncness,
+                function.item.sig.asyncness,
                 "#[observe(stream)] applies to a sync function returning `impl Iterator` or `impl Stream`; \
                  an `async fn` returning a stream is not supported",
             ));

@@ -54,7 +54,8 @@ impl ObserveOptions {
                     .iter()
                     .find(|(name, _)| *name == value.value())
                     .ok_or_else(|| {
-                        let accepted: Vec<&str> = OBSERVATION_TYPES.iter().map(|(n, _)| *n).collect();
+                        let accepted: Vec<&str> =
+                            OBSERVATION_TYPES.iter().map(|(n, _)| *n).collect();
                         syn::Error::new(
                             value.span(),
                             format!(

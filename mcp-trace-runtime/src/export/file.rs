@@ -63,7 +63,10 @@ impl SpanExporter for JsonLinesFileExporter {
             OTelSdkError::InternalFailure(format!("writing {}: {error}", self.path.display()))
         };
         // Only the batch processor's thread writes here; the lock is never contended on a request path.
-        let mut file = self.file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut file = self
+            .file
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         serde_json::to_writer(&mut *file, &request).map_err(|e| failure(&e))?;
         file.write_all(b"\n").map_err(|e| failure(&e))?;
         file.flush().map_err(|e| failure(&e))

@@ -37,7 +37,9 @@ impl PinnedHeadersClient {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| build_error(format!("{name:?} is not a valid HTTP header name")))?;
             let mut value = HeaderValue::from_str(value).map_err(|_| {
-                build_error(format!("the value of header {name} is not a valid HTTP header value"))
+                build_error(format!(
+                    "the value of header {name} is not a valid HTTP header value"
+                ))
             })?;
             value.set_sensitive(true);
             pinned.append(name, value);
@@ -45,7 +47,9 @@ impl PinnedHeadersClient {
         // reqwest's blocking client owns a Tokio runtime; building it on its own
         // thread keeps `init` callable from inside `#[tokio::main]`.
         let inner = std::thread::spawn(move || {
-            reqwest::blocking::Client::builder().timeout(timeout).build()
+            reqwest::blocking::Client::builder()
+                .timeout(timeout)
+                .build()
         })
         .join()
         .map_err(|_| build_error("the HTTP client builder panicked".into()))?

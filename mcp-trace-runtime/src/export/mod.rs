@@ -129,7 +129,9 @@ pub fn install(config: Config) -> Result<Guard, Error> {
 }
 
 /// Builds the tracer provider for `config` without installing it globally.
-pub fn build_provider(config: &Config) -> Result<(SdkTracerProvider, Vec<Arc<ExportHealth>>), Error> {
+pub fn build_provider(
+    config: &Config,
+) -> Result<(SdkTracerProvider, Vec<Arc<ExportHealth>>), Error> {
     let mut builder = SdkTracerProvider::builder()
         .with_resource(resource(config))
         .with_sampler(sampler(config.sampler));
@@ -206,7 +208,10 @@ fn batch<E: SpanExporter + 'static>(exporter: E) -> BatchSpanProcessor {
         .build()
 }
 
-fn otlp_exporter(name: &str, target: &OtlpTarget) -> Result<opentelemetry_otlp::SpanExporter, Error> {
+fn otlp_exporter(
+    name: &str,
+    target: &OtlpTarget,
+) -> Result<opentelemetry_otlp::SpanExporter, Error> {
     let build_error = |error: &dyn std::fmt::Display| Error::Exporter {
         destination: name.to_string(),
         reason: error.to_string(),
@@ -228,7 +233,10 @@ fn otlp_exporter(name: &str, target: &OtlpTarget) -> Result<opentelemetry_otlp::
 }
 
 #[cfg(feature = "grpc")]
-fn grpc_exporter(name: &str, target: &OtlpTarget) -> Result<opentelemetry_otlp::SpanExporter, Error> {
+fn grpc_exporter(
+    name: &str,
+    target: &OtlpTarget,
+) -> Result<opentelemetry_otlp::SpanExporter, Error> {
     use opentelemetry_otlp::WithTonicConfig;
     let mut metadata = tonic::metadata::MetadataMap::new();
     for (key, value) in &target.headers {
@@ -241,7 +249,8 @@ fn grpc_exporter(name: &str, target: &OtlpTarget) -> Result<opentelemetry_otlp::
             _ => {
                 return Err(Error::Exporter {
                     destination: name.to_string(),
-                    reason: "OTEL_EXPORTER_OTLP_HEADERS holds a header not valid as gRPC metadata".into(),
+                    reason: "OTEL_EXPORTER_OTLP_HEADERS holds a header not valid as gRPC metadata"
+                        .into(),
                 })
             }
         }
@@ -259,7 +268,10 @@ fn grpc_exporter(name: &str, target: &OtlpTarget) -> Result<opentelemetry_otlp::
 }
 
 #[cfg(not(feature = "grpc"))]
-fn grpc_exporter(name: &str, _target: &OtlpTarget) -> Result<opentelemetry_otlp::SpanExporter, Error> {
+fn grpc_exporter(
+    name: &str,
+    _target: &OtlpTarget,
+) -> Result<opentelemetry_otlp::SpanExporter, Error> {
     Err(Error::Exporter {
         destination: name.to_string(),
         reason: "gRPC export needs the `grpc` feature of mcp-trace-runtime".into(),

@@ -51,8 +51,17 @@ async fn tool_locals_async(arguments: String, output: String) -> String {
 }
 
 #[mcp_tool]
-fn tool_items(__McpToolArguments: i64, TOOL: i64, __mcp_tool_call: i64) -> i64 {
-    __McpToolArguments + TOOL + __mcp_tool_call
+fn tool_items(__McpToolArguments: i64, __mcp_tool_call: i64, __mcp_tool_default_x: i64, #[default(4)] x: i64) -> i64 {
+    __McpToolArguments + __mcp_tool_call + __mcp_tool_default_x + x
+}
+
+// Raw identifiers are recorded and deserialized under their plain names.
+#[mcp_tool]
+#[with_otel_headers]
+#[observe]
+fn raw_names(r#type: String, #[default(2)] r#loop: i64, mut count: i64) -> String {
+    count += r#loop;
+    format!("{}{count}", r#type)
 }
 
 fn exporter() -> &'static InMemorySpanExporter {
@@ -114,8 +123,15 @@ async fn main() {
         .unwrap();
     assert_eq!(output.text, "\"xy\"");
 
-    assert_eq!(tool_items(1, 2, 3), 6);
-    let arguments = json(serde_json::json!({ "__McpToolArguments": 1, "TOOL": 2, "__mcp_tool_call": 3 }));
+    assert_eq!(tool_items(1, 2, 3, 4), 10);
+    let arguments = json(serde_json::json!({ "__McpToolArguments": 1, "__mcp_tool_call": 2, "__mcp_tool_default_x": 3 }));
     let output = (tool_items::TOOL.call)(arguments).await.unwrap();
-    assert_eq!(output.text, "6");
+    assert_eq!(output.text, "10");
+
+    assert_eq!(raw_names("a".into(), 1, 1), "a2");
+    assert_eq!(attribute("raw_names", attributes::INPUT), r#"{"type":"a","loop":1,"count":1}"#);
+    let schema = serde_json::Value::Object((raw_names::TOOL.input_schema)());
+    assert_eq!(schema["required"], serde_json::json!(["type", "count"]));
+    let output = (raw_names::TOOL.call)(json(serde_json::json!({ "type": "t", "count": 1 }))).await.unwrap();
+    assert_eq!(output.text, "\"t3\"");
 }

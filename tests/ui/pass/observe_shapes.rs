@@ -109,6 +109,21 @@ fn panics_never(mut counter: i64) -> i64 {
     counter
 }
 
+#[observe(skip(pointer))]
+unsafe fn read(pointer: *const i64) -> i64 {
+    *pointer
+}
+
+#[observe]
+fn boxed_error(text: &str) -> Result<i64, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(text.parse::<i64>()?)
+}
+
+#[observe]
+async fn boxed_error_async(text: String) -> Result<i64, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(text.parse::<i64>()?)
+}
+
 #[derive(Serialize)]
 struct Counter {
     count: i64,
@@ -150,6 +165,23 @@ impl Counter {
     #[observe]
     pub fn associated(count: i64) -> Counter {
         Counter { count }
+    }
+
+    #[observe(capture_output = false)]
+    fn new() -> Self {
+        Counter { count: 0 }
+    }
+
+    #[observe]
+    fn label(&self) -> &str {
+        if self.count > 0 { "positive" } else { "other" }
+    }
+
+    // Deref coercion of the tail expression (`&String` to `&str`), sync.
+    #[observe]
+    fn text(&self, text: &String) -> &str {
+        let _ = self;
+        text
     }
 }
 
@@ -194,6 +226,12 @@ async fn main() {
     assert_eq!(only_return(), 7);
     assert_eq!(borrowed("hello", &[1]), "h");
     assert_eq!(panics_never(1), 2);
+    assert_eq!(unsafe { read(&5) }, 5);
+    assert_eq!(boxed_error("4").unwrap(), 4);
+    assert!(boxed_error("x").is_err());
+    assert_eq!(boxed_error_async("4".into()).await.unwrap(), 4);
+    assert!(boxed_error_async("x".into()).await.is_err());
+    assert_eq!(Counter::new().get(), 0);
 
     let mut counter = Counter::associated(1);
     assert_eq!(counter.get(), 1);
@@ -201,6 +239,8 @@ async fn main() {
     assert_eq!(counter.get_async().await, 3);
     assert_eq!(counter.add_async(1).await, 4);
     assert_eq!(counter.describe_twice(), "4 4");
+    assert_eq!(counter.label(), "positive");
+    assert_eq!(counter.text(&"t".to_string()), "t");
     assert_eq!(Counter { count: 5 }.into_count_async().await, 5);
     assert_eq!(counter.into_count(), 4);
 }

@@ -125,7 +125,7 @@ pub mod tools {
     /// Add two numbers.
     #[mcp_tool]
     #[with_otel_headers]
-    #[observe(as_type = "tool",)]
+    #[observe(as_type = "tool")]
     pub fn add(a: i64, b: i64) -> i64 {
         a + b
     }
