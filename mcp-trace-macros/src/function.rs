@@ -102,22 +102,39 @@ impl Function {
         }
     }
 
-    /// `::<T, _>` for a runtime call taking the body as a future, pinning
-    /// its output to the return type so that `?` and `return` infer as they
-    /// would in the function itself; empty for `impl Trait` returns.
-    pub fn output_turbofish(&self) -> TokenStream {
+    /// The body of an `async` function as an `async move` block whose
+    /// output is the return type: the tail is checked (and coerced) against
+    /// it like the function's own tail, so `&String` still becomes `&str` and
+    /// a type error points at the user's expression, and `?` and `return`
+    /// infer. (`_value`: a body that always diverges leaves it unused.)
+    pub fn async_body(&self) -> TokenStream {
+        let block = &self.item.block;
         match self.nameable_return_type() {
-            Some(ty) => quote!(::<#ty, _>),
-            None => TokenStream::new(),
+            Some(ty) => {
+                let value = Ident::new("_value", Span::mixed_site());
+                quote! {
+                    async move {
+                        let #value: #ty = #block;
+                        #[allow(unreachable_code)]
+                        #value
+                    }
+                }
+            }
+            None => quote!(async move #block),
         }
     }
 
-    /// `-> T` for a closure taking the body, for the same reason.
+    /// `-> T` for a closure taking the body of a sync function, for the same reasons.
     pub fn closure_return(&self) -> TokenStream {
         match self.nameable_return_type() {
             Some(ty) => quote!(-> #ty),
             None => TokenStream::new(),
         }
+    }
+
+    /// The function's name without a raw-identifier prefix (`r#match` → `match`).
+    pub fn plain_name(&self) -> String {
+        syn::ext::IdentExt::unraw(&self.item.sig.ident).to_string()
     }
 
     pub fn receiver(&self) -> Option<&syn::Receiver> {

@@ -45,10 +45,9 @@ fn expand(function: &mut Function) -> TokenStream {
     }
     let scope = quote!(::mcp_trace_runtime::scope);
     if function.is_async() {
-        let output = function.output_turbofish();
-        let block = &function.item.block;
+        let body = function.async_body();
         function.with_body(quote! {
-            #scope::in_caller_context #output (async move #block).await
+            #scope::in_caller_context(#body).await
         })
     } else {
         let guard = Ident::new("_caller_context", Span::mixed_site());
@@ -66,7 +65,15 @@ fn observe_in_caller_context(observe: &Attribute) -> Attribute {
     match &observe.meta {
         Meta::List(list) if !list.tokens.is_empty() => {
             let tokens = &list.tokens;
-            parse_quote!(#[#path(#tokens, #flag)])
+            let ends_with_comma = matches!(
+                list.tokens.clone().into_iter().last(),
+                Some(proc_macro2::TokenTree::Punct(punct)) if punct.as_char() == ','
+            );
+            if ends_with_comma {
+                parse_quote!(#[#path(#tokens #flag)])
+            } else {
+                parse_quote!(#[#path(#tokens, #flag)])
+            }
         }
         _ => parse_quote!(#[#path(#flag)]),
     }

@@ -273,14 +273,14 @@ impl Observation {
     }
 
     /// Records `value` as the output.
-    pub fn record_output<T: Serialize + ?Sized>(&self, value: &T) {
+    pub fn record_output<T: OutputValue + ?Sized>(&self, value: &T) {
         if self.capture_output {
             self.set_captured(attributes::OUTPUT, to_json(value));
         }
     }
 
     /// Records an `Ok` value as output, an `Err` as the observation's error.
-    pub fn record_result<T: Serialize, E: Display>(&self, result: &Result<T, E>) {
+    pub fn record_result<T: OutputValue, E: Display>(&self, result: &Result<T, E>) {
         match result {
             Ok(value) => self.record_output(value),
             Err(error) => self.record_error(error),
@@ -656,6 +656,17 @@ impl InputWriter {
 pub trait InputValue: Serialize {}
 
 impl<T: Serialize + ?Sized> InputValue for T {}
+
+/// A value `#[observe]` can record as output: anything `serde::Serialize`.
+/// Exists to give a non-serializable return type an error that says what to do.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be recorded as observation output: it does not implement `serde::Serialize`",
+    label = "this return type is not `Serialize`",
+    note = "don't record the output with `#[observe(capture_output = false)]` (errors of a `Result` are still recorded)"
+)]
+pub trait OutputValue: Serialize {}
+
+impl<T: Serialize + ?Sized> OutputValue for T {}
 
 fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value)

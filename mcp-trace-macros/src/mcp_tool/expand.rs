@@ -42,7 +42,7 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
     let vis = &function.item.vis;
     let name = match &options.name {
         Some(name) => name.value(),
-        None => function_name.to_string(),
+        None => function.plain_name(),
     };
     let description = match &options.description {
         Some(description) => description.value(),
@@ -75,6 +75,11 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
         Some(quote!(fn #default_fn() -> #ty { #value }))
     });
     let names: Vec<&Ident> = fields.iter().map(|field| &field.ident).collect();
+    // Bound under our own names: a parameter called like one of the module's
+    // items (`TOOL`) would otherwise be read as that item in a pattern.
+    let bindings: Vec<Ident> = (0..fields.len())
+        .map(|index| Ident::new(&format!("argument{index}"), Span::mixed_site()))
+        .collect();
 
     let arguments = Ident::new("arguments", Span::mixed_site());
     let output = Ident::new("output", Span::mixed_site());
@@ -129,8 +134,9 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
 
             fn #call(#arguments: #tool::Arguments) -> #tool::ToolFuture {
                 ::std::boxed::Box::pin(async move {
-                    let #arguments_struct { #(#names),* } = #tool::parse_arguments(#name, #arguments)?;
-                    let #output = super::#function_name(#(#names),*)#await_call;
+                    let #arguments_struct { #(#names: #bindings),* } =
+                        #tool::parse_arguments(#name, #arguments)?;
+                    let #output = super::#function_name(#(#bindings),*)#await_call;
                     ::std::result::Result::Ok(#to_output)
                 })
             }

@@ -18,7 +18,7 @@ pub fn expand(options: &ObserveOptions, function: &Function) -> syn::Result<Toke
     let name = match &options.name {
         Some(name) => quote!(#name),
         None => {
-            let name = function.name().to_string();
+            let name = function.plain_name();
             quote!(#name)
         }
     };
@@ -40,7 +40,7 @@ pub fn expand(options: &ObserveOptions, function: &Function) -> syn::Result<Toke
 
     let record_input = record_input(options, function, &observation, &input)?;
     let record_metadata = options.metadata.iter().map(|(key, value)| {
-        let key = key.to_string();
+        let key = syn::ext::IdentExt::unraw(key).to_string();
         quote!(#observation.record_metadata(#key, &(#value));)
     });
     let run = run(options, function, &observation)?;
@@ -76,7 +76,7 @@ fn record_input(
         .filter(|argument| !options.skip.contains(argument.ident))
         .map(|argument| {
             let ident = argument.ident;
-            let name = ident.to_string();
+            let name = syn::ext::IdentExt::unraw(ident).to_string();
             // Spanned at the argument so a non-Serialize type is reported there.
             quote_spanned!(argument.span=> #input.arg(#name, &#ident);)
         })
@@ -96,7 +96,6 @@ fn run(
     function: &Function,
     observation: &Ident,
 ) -> syn::Result<TokenStream> {
-    let api = quote!(::mcp_trace_runtime::observe::Observation);
     let block = &function.item.block;
     if options.stream {
         if function.is_async() {
@@ -118,17 +117,24 @@ fn run(
         };
         return Ok(quote!(#observation.#method(move || #block)));
     }
-    let outcome = match (function.returns(), options.capture_output != Some(false)) {
-        (Returns::Result, true) => quote!(#api::record_result),
-        (Returns::Result, false) => quote!(#api::record_err),
-        (Returns::Value, true) => quote!(#api::record_output),
+    // Spanned at the return type, so a non-Serialize output is reported there.
+    let output_span = match &function.item.sig.output {
+        ReturnType::Type(_, ty) => syn::spanned::Spanned::span(&**ty),
+        ReturnType::Default => proc_macro2::Span::call_site(),
+    };
+    let api = quote_spanned!(output_span=> ::mcp_trace_runtime::observe::Observation);
+    let recorder = match (function.returns(), options.capture_output != Some(false)) {
+        (Returns::Result, true) => quote!(record_result),
+        (Returns::Result, false) => quote!(record_err),
+        (Returns::Value, true) => quote!(record_output),
         (Returns::Value, false) | (Returns::Unit, _) | (Returns::Opaque, _) => {
-            quote!(#api::record_nothing)
+            quote!(record_nothing)
         }
     };
+    let outcome = quote_spanned!(output_span=> #api::#recorder);
     Ok(if function.is_async() {
-        let output = function.output_turbofish();
-        quote!(#observation.run_async #output (async move #block, #outcome).await)
+        let body = function.async_body();
+        quote!(#observation.run_async(#body, #outcome).await)
     } else {
         let output = function.closure_return();
         quote!(#observation.run(move || #output #block, #outcome))
@@ -152,7 +158,7 @@ fn stream_kind(output: &ReturnType) -> Option<StreamKind> {
             return None;
         };
         let ident = &bound.path.segments.last()?.ident;
-        if ident == "Iterator" || ident == "DoubleEndedIterator" || ident == "ExactSizeIterator" {
+        if ident == "Iterator" {
             Some(StreamKind::Iterator)
         } else if ident == "Stream" {
             Some(StreamKind::Stream)

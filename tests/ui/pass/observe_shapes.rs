@@ -109,6 +109,12 @@ fn panics_never(mut counter: i64) -> i64 {
     counter
 }
 
+// Deref coercion of the tail expression (`&String` to `&str`), sync.
+#[observe]
+fn text(text: &String) -> &str {
+    text
+}
+
 #[observe(skip(pointer))]
 unsafe fn read(pointer: *const i64) -> i64 {
     *pointer
@@ -177,12 +183,6 @@ impl Counter {
         if self.count > 0 { "positive" } else { "other" }
     }
 
-    // Deref coercion of the tail expression (`&String` to `&str`), sync.
-    #[observe]
-    fn text(&self, text: &String) -> &str {
-        let _ = self;
-        text
-    }
 }
 
 trait Describe {
@@ -240,7 +240,7 @@ async fn main() {
     assert_eq!(counter.add_async(1).await, 4);
     assert_eq!(counter.describe_twice(), "4 4");
     assert_eq!(counter.label(), "positive");
-    assert_eq!(counter.text(&"t".to_string()), "t");
+    assert_eq!(text(&"t".to_string()), "t");
     assert_eq!(Counter { count: 5 }.into_count_async().await, 5);
     assert_eq!(counter.into_count(), 4);
 }

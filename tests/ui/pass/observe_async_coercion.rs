@@ -1,11 +1,3 @@
-//! PENDING (macro bug): move to `ui/pass` once fixed.
-//!
-//! The tail expression of an async body is no longer a coercion site for the
-//! declared return type: `run_async::<T, _>(async move { body })` and
-//! `in_caller_context::<T, _>(async move { body })` infer the block's output
-//! from the body itself, so `&String` is not coerced to `&str`, nor
-//! `Box<i64>` to `Box<dyn Display>` (E0271 at the attribute).
-
 use std::fmt::Display;
 
 use mcp_trace_runtime::{observe, with_otel_headers};

@@ -1,10 +1,3 @@
-//! PENDING (macro bug): move to `ui/pass` once fixed.
-//!
-//! A parameter named `TOOL` resolves, in the expansion's
-//! `let __McpToolArguments { TOOL } = …`, to the module's own
-//! `const TOOL: ToolDefinition` (a constant pattern, not a binding):
-//! "expected `i64`, found `ToolDefinition`".
-
 #![allow(non_snake_case)]
 
 use mcp_trace_runtime::mcp_tool;
