@@ -395,7 +395,10 @@ async fn handle(req: Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>
     if announced.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
         return too_large();
     }
-    let body = match Limited::new(req.into_body(), usize::MAX).collect().await {
+    let body = match Limited::new(req.into_body(), MAX_BODY_BYTES)
+        .collect()
+        .await
+    {
         Ok(collected) => collected.to_bytes(),
         Err(err) if err.downcast_ref::<LengthLimitError>().is_some() => return too_large(),
         Err(err) => {
@@ -719,7 +722,7 @@ fn convert_span(
     service_name: &str,
     resource: &Map<String, Value>,
 ) -> CollectedSpan {
-    let parent_span_id = if true {
+    let parent_span_id = if span.parent_span_id.iter().all(|b| *b == 0) {
         None
     } else {
         Some(hex(&span.parent_span_id))
