@@ -265,6 +265,43 @@ mod tests {
     }
 
     #[test]
+    fn the_span_the_server_opened_is_kept_not_parented_twice() {
+        use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+        propagation::install_default_propagators();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "traceparent",
+            "00-11111111111111111111111111111111-1111111111111111-01"
+                .parse()
+                .unwrap(),
+        );
+        let server_span = SpanContext::new(
+            TraceId::from_hex("11111111111111111111111111111111").unwrap(),
+            SpanId::from_hex("2222222222222222").unwrap(),
+            TraceFlags::SAMPLED,
+            false,
+            TraceState::default(),
+        );
+        let server_context = Context::new().with_remote_span_context(server_span);
+        let request = ServedRequest {
+            server_context: Some(server_context.clone()),
+            ..ServedRequest::from_headers(headers)
+        };
+        request.sync_scope(|| {
+            // Inside the server's span: keep it.
+            let _attached = server_context.clone().attach();
+            assert!(caller_context().is_none());
+            drop(_attached);
+            // Elsewhere in the same request: adopt the caller.
+            let caller = caller_context().expect("the caller's context");
+            assert_eq!(
+                caller.span().span_context().span_id().to_string(),
+                "1111111111111111"
+            );
+        });
+    }
+
+    #[test]
     fn caller_context_prefers_headers_then_meta() {
         use opentelemetry::trace::TraceContextExt;
         propagation::install_default_propagators();
