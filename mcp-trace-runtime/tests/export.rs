@@ -209,7 +209,9 @@ async fn langfuse_export_uses_its_path_basic_auth_and_protobuf() {
         ),
     ]))
     .unwrap();
-    assert!(!format!("{guard:?}").contains("sk-lf-secret"));
+    let debug = format!("{guard:?}");
+    assert!(!debug.contains("sk-lf-secret"), "{debug}");
+    assert!(!debug.contains("collector-secret"), "{debug}");
     let trace_id = tokio::task::spawn_blocking(|| traced_work("langfuse"))
         .await
         .unwrap();

@@ -233,38 +233,28 @@ fn otlp_exporter(
 }
 
 #[cfg(feature = "grpc")]
-fn grpc_exporter(
-    name: &str,
-    target: &OtlpTarget,
-) -> Result<opentelemetry_otlp::SpanExporter, Error> {
+fn grpc_exporter(name: &str, target: &OtlpTarget) -> Result<opentelemetry_otlp::SpanExporter, Error> {
+    use opentelemetry_otlp::tonic_types::metadata::MetadataMap;
     use opentelemetry_otlp::WithTonicConfig;
-    let mut metadata = tonic::metadata::MetadataMap::new();
+    let build_error = |reason: String| Error::Exporter {
+        destination: name.to_string(),
+        reason,
+    };
+    let mut headers = http::HeaderMap::new();
     for (key, value) in &target.headers {
-        let key = tonic::metadata::MetadataKey::from_bytes(key.as_bytes());
-        let value = value.parse();
-        match (key, value) {
-            (Ok(key), Ok(value)) => {
-                metadata.insert(key, value);
-            }
-            _ => {
-                return Err(Error::Exporter {
-                    destination: name.to_string(),
-                    reason: "OTEL_EXPORTER_OTLP_HEADERS holds a header not valid as gRPC metadata"
-                        .into(),
-                })
-            }
-        }
+        let key = http::HeaderName::from_bytes(key.as_bytes())
+            .map_err(|_| build_error(format!("{key:?} is not valid gRPC metadata")))?;
+        let value = http::HeaderValue::from_str(value)
+            .map_err(|_| build_error(format!("the value of {key} is not valid gRPC metadata")))?;
+        headers.append(key, value);
     }
     opentelemetry_otlp::SpanExporter::builder()
         .with_tonic()
         .with_endpoint(target.endpoint.clone())
         .with_timeout(target.timeout)
-        .with_metadata(metadata)
+        .with_metadata(MetadataMap::from_headers(headers))
         .build()
-        .map_err(|error| Error::Exporter {
-            destination: name.to_string(),
-            reason: error.to_string(),
-        })
+        .map_err(|error| build_error(error.to_string()))
 }
 
 #[cfg(not(feature = "grpc"))]
