@@ -74,6 +74,40 @@ pub struct Config {
     pub capture_io: bool,
     /// `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`, bytes.
     pub value_length_limit: usize,
+    /// `MCP_TRACE_INBOUND_CONTEXT`: what a server does with a caller's context.
+    pub inbound_context: InboundContext,
+}
+
+/// Trust policy for the trace context a server receives
+/// (`MCP_TRACE_INBOUND_CONTEXT`).
+///
+/// ```
+/// use mcp_trace_runtime::config::InboundContext;
+/// assert_eq!(InboundContext::parse("link"), Some(InboundContext::Link));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InboundContext {
+    /// Adopt the caller's span as parent: one trace across client and server (default).
+    #[default]
+    Parent,
+    /// Start a new trace for each request, linked to the caller's span: for
+    /// servers exposed to untrusted clients, whose trace ids and sampling
+    /// decisions should not be taken over.
+    Link,
+}
+
+impl InboundContext {
+    /// Accepted spellings, for error messages.
+    pub const ACCEPTED: &'static str = "parent, link";
+
+    /// Parses a `MCP_TRACE_INBOUND_CONTEXT` value (case-insensitive).
+    pub fn parse(value: &str) -> Option<InboundContext> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "parent" => Some(InboundContext::Parent),
+            "link" => Some(InboundContext::Link),
+            _ => None,
+        }
+    }
 }
 
 /// Where and how the OTLP exporter sends.
@@ -277,6 +311,15 @@ impl Config {
             None => DEFAULT_VALUE_LENGTH_LIMIT,
             Some(value) => parse_positive("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", &value)?,
         };
+        let inbound_context = match var("MCP_TRACE_INBOUND_CONTEXT") {
+            None => InboundContext::default(),
+            Some(value) => InboundContext::parse(&value).ok_or_else(|| Error::InvalidSetting {
+                variable: "MCP_TRACE_INBOUND_CONTEXT",
+                value,
+                problem: "unknown policy".into(),
+                accepted: InboundContext::ACCEPTED,
+            })?,
+        };
         // The SDK reads these itself but silently ignores bad values; refuse them here.
         for name in [
             "OTEL_BSP_SCHEDULE_DELAY",
@@ -303,6 +346,7 @@ impl Config {
             propagators,
             capture_io,
             value_length_limit,
+            inbound_context,
         })
     }
 }
@@ -860,6 +904,10 @@ mod tests {
             (
                 &[("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "-1")],
                 &["OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "greater than 0"],
+            ),
+            (
+                &[("MCP_TRACE_INBOUND_CONTEXT", "trust-everyone")],
+                &["MCP_TRACE_INBOUND_CONTEXT", "parent, link"],
             ),
             (
                 &[("OTEL_BSP_MAX_QUEUE_SIZE", "lots")],

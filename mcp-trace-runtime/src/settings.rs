@@ -53,6 +53,7 @@ impl Mode {
 pub const DEFAULT_VALUE_LENGTH_LIMIT: usize = 65536;
 
 static MODE: AtomicU8 = AtomicU8::new(0);
+static LINK_INBOUND: AtomicBool = AtomicBool::new(false);
 static CAPTURE_IO: AtomicBool = AtomicBool::new(true);
 static VALUE_LENGTH_LIMIT: AtomicUsize = AtomicUsize::new(DEFAULT_VALUE_LENGTH_LIMIT);
 
@@ -104,4 +105,21 @@ pub fn value_length_limit() -> usize {
 /// Sets the longest captured value in bytes.
 pub fn set_value_length_limit(bytes: usize) {
     VALUE_LENGTH_LIMIT.store(bytes, Ordering::Relaxed);
+}
+
+/// The active trust policy for inbound trace context.
+pub fn inbound_context() -> crate::config::InboundContext {
+    if LINK_INBOUND.load(Ordering::Relaxed) {
+        crate::config::InboundContext::Link
+    } else {
+        crate::config::InboundContext::Parent
+    }
+}
+
+/// Sets the trust policy for inbound trace context.
+pub fn set_inbound_context(policy: crate::config::InboundContext) {
+    LINK_INBOUND.store(
+        policy == crate::config::InboundContext::Link,
+        Ordering::Relaxed,
+    );
 }

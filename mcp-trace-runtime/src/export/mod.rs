@@ -113,6 +113,7 @@ pub fn install(config: Config) -> Result<Guard, Error> {
     settings::set_mode(config.mode);
     settings::set_capture_io(config.capture_io);
     settings::set_value_length_limit(config.value_length_limit);
+    settings::set_inbound_context(config.inbound_context);
     crate::propagation::install_propagators(&config.propagators, config.mode);
     if config.mode == Mode::Off {
         return Ok(Guard {
