@@ -9,11 +9,11 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use futures_core::stream::BoxStream;
 use http::{HeaderName, HeaderValue};
-use opentelemetry::Context;
+use opentelemetry::{Context, KeyValue};
 use rmcp::model::{CallToolRequestParams, ClientJsonRpcMessage, RequestMetaObject};
 use rmcp::service::RunningService;
 use rmcp::transport::streamable_http_client::{
@@ -24,6 +24,7 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Map, Value};
 
+use crate::conventions::{self as mcp, Outcome};
 use crate::propagation::{self, META_KEYS};
 
 /// Why a client call failed (transport, protocol or server error); the
@@ -68,6 +69,8 @@ pub struct ToolResponse {
 /// ```
 pub struct McpClient {
     service: RunningService<RoleClient, ()>,
+    /// `network.transport`, `server.address`, `server.port` of every CLIENT span.
+    peer: Vec<KeyValue>,
 }
 
 impl fmt::Debug for McpClient {
@@ -79,69 +82,96 @@ impl fmt::Debug for McpClient {
 impl McpClient {
     /// Opens a session over Streamable HTTP at `url`.
     pub async fn connect_http(url: &str) -> Result<McpClient, ClientError> {
+        let peer = http_peer(url);
+        let initialize = ClientSpan::start("initialize", None, &peer);
+        // `initialize` is sent by rmcp itself, so its context cannot go in
+        // `_meta`; its POST carries it in headers instead.
+        let mut initialize_headers = HashMap::new();
+        inject_into_header_map(&initialize.context(), &mut initialize_headers);
+        let client = TraceHeaders::new(reqwest::Client::new());
+        *client
+            .fallback
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = initialize_headers;
         let transport = StreamableHttpClientTransport::with_client(
-            TraceHeaders(reqwest::Client::new()),
+            client.clone(),
             StreamableHttpClientTransportConfig::with_uri(url),
         );
-        let service = ().serve(transport).await.map_err(|error| {
+        let served = ().serve(transport).await;
+        client
+            .fallback
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
+        let service = initialize.finish(served.map_err(|error| {
             ClientError::new(&format!("cannot open an MCP session at {url}"), error)
-        })?;
-        Ok(McpClient { service })
+        }))?;
+        Ok(McpClient { service, peer })
     }
 
     /// Starts `command` and talks MCP to it over its stdin/stdout; context
     /// travels in `_meta` only.
     pub async fn connect_stdio(command: tokio::process::Command) -> Result<McpClient, ClientError> {
         let program = format!("{:?}", command.as_std().get_program());
+        let peer = vec![KeyValue::new(mcp::NETWORK_TRANSPORT, "pipe")];
+        let initialize = ClientSpan::start("initialize", None, &peer);
         let transport = rmcp::transport::TokioChildProcess::new(command)
             .map_err(|error| ClientError::new(&format!("cannot start {program}"), error))?;
-        let service = ().serve(transport).await.map_err(|error| {
+        let served = ().serve(transport).await.map_err(|error| {
             ClientError::new(&format!("cannot open an MCP session with {program}"), error)
-        })?;
-        Ok(McpClient { service })
+        });
+        let service = initialize.finish(served)?;
+        Ok(McpClient { service, peer })
     }
 
-    /// Calls tool `name` with `arguments`, in the current trace context.
+    /// Calls tool `name` with `arguments`, in the current trace context
+    /// (inside a CLIENT span `tools/call {name}` in `native` mode).
     pub async fn call_tool(
         &self,
         name: &str,
         arguments: Map<String, Value>,
     ) -> Result<ToolResponse, ClientError> {
+        let span = ClientSpan::start("tools/call", Some(name), &self.peer);
         let mut params = CallToolRequestParams::new(name.to_string()).with_arguments(arguments);
         let mut meta = Map::new();
-        propagation::inject_into_meta(&Context::current(), &mut meta);
+        propagation::inject_into_meta(&span.context(), &mut meta);
         if !meta.is_empty() {
             params.meta = Some(RequestMetaObject(rmcp::model::MetaObject(meta)));
         }
-        let result = self
-            .service
-            .call_tool(params)
-            .await
-            .map_err(|error| ClientError::new(&format!("tools/call {name} failed"), error))?;
-        let text = result
-            .content
-            .iter()
-            .filter_map(|block| block.as_text().map(|text| text.text.as_str()))
-            .collect::<Vec<_>>()
-            .join("\n");
-        Ok(ToolResponse {
-            text,
+        let result = self.service.call_tool(params).await;
+        let response = result.map(|result| ToolResponse {
+            text: result
+                .content
+                .iter()
+                .filter_map(|block| block.as_text().map(|text| text.text.as_str()))
+                .collect::<Vec<_>>()
+                .join("\n"),
             structured: result.structured_content,
             is_error: result.is_error.unwrap_or(false),
-        })
+        });
+        span.finish_call(response, name)
     }
 
     /// The names of the server's tools.
     pub async fn list_tool_names(&self) -> Result<Vec<String>, ClientError> {
-        let tools = self
+        let span = ClientSpan::start("tools/list", None, &self.peer);
+        let tools = self.service.list_all_tools().await.map(|tools| {
+            tools
+                .into_iter()
+                .map(|tool| tool.name.into_owned())
+                .collect()
+        });
+        span.finish(tools.map_err(|error| (error, "tools/list failed")))
+    }
+
+    /// Checks the server answers (`ping`).
+    pub async fn ping(&self) -> Result<(), ClientError> {
+        let span = ClientSpan::start("ping", None, &self.peer);
+        let answered = self
             .service
-            .list_all_tools()
-            .await
-            .map_err(|error| ClientError::new("tools/list failed", error))?;
-        Ok(tools
-            .into_iter()
-            .map(|tool| tool.name.into_owned())
-            .collect())
+            .send_request(rmcp::model::ClientRequest::PingRequest(Default::default()))
+            .await;
+        span.finish(answered.map(|_| ()).map_err(|error| (error, "ping failed")))
     }
 
     /// Ends the session.
@@ -150,33 +180,166 @@ impl McpClient {
     }
 }
 
+/// A CLIENT span around one request in `native` mode; the current context otherwise.
+struct ClientSpan {
+    span: Option<Context>,
+}
+
+impl ClientSpan {
+    fn start(method: &str, target: Option<&str>, peer: &[KeyValue]) -> ClientSpan {
+        let span = mcp::enabled().then(|| {
+            let mut attributes = vec![KeyValue::new(mcp::MCP_METHOD_NAME, method.to_string())];
+            if method == "tools/call" {
+                attributes.push(KeyValue::new(mcp::GEN_AI_OPERATION_NAME, "execute_tool"));
+            }
+            attributes.extend_from_slice(peer);
+            mcp::start_client_span(method, target, attributes)
+        });
+        ClientSpan { span }
+    }
+
+    /// The context the request carries.
+    fn context(&self) -> Context {
+        self.span.clone().unwrap_or_else(Context::current)
+    }
+
+    fn end(&self, outcome: Outcome) {
+        if let Some(cx) = &self.span {
+            mcp::end_span(cx, &outcome);
+        }
+    }
+
+    fn finish<T>(self, result: Result<T, impl ErrorOutcome>) -> Result<T, ClientError> {
+        match result {
+            Ok(value) => {
+                self.end(Outcome::Ok);
+                Ok(value)
+            }
+            Err(error) => {
+                let (outcome, error) = error.split();
+                self.end(outcome);
+                Err(error)
+            }
+        }
+    }
+
+    fn finish_call(
+        self,
+        result: Result<ToolResponse, rmcp::ServiceError>,
+        name: &str,
+    ) -> Result<ToolResponse, ClientError> {
+        match result {
+            Ok(response) if response.is_error => {
+                self.end(Outcome::ToolError(response.text.clone()));
+                Ok(response)
+            }
+            result => {
+                let context = format!("tools/call {name} failed");
+                self.finish(result.map_err(|error| (error, context)))
+            }
+        }
+    }
+}
+
+/// An error with what its CLIENT span should record.
+trait ErrorOutcome {
+    fn split(self) -> (Outcome, ClientError);
+}
+
+impl<C: AsRef<str>> ErrorOutcome for (rmcp::ServiceError, C) {
+    fn split(self) -> (Outcome, ClientError) {
+        let (error, context) = self;
+        let outcome = match &error {
+            rmcp::ServiceError::McpError(data) => Outcome::RpcError {
+                code: data.code.0,
+                message: data.message.to_string(),
+            },
+            other => Outcome::Failed(other.to_string()),
+        };
+        (outcome, ClientError::new(context.as_ref(), error))
+    }
+}
+
+impl ErrorOutcome for ClientError {
+    fn split(self) -> (Outcome, ClientError) {
+        (Outcome::Failed(self.0.clone()), self)
+    }
+}
+
+/// `network.transport`, `server.address` and `server.port` of an HTTP endpoint.
+fn http_peer(url: &str) -> Vec<KeyValue> {
+    let mut peer = vec![KeyValue::new(mcp::NETWORK_TRANSPORT, "tcp")];
+    if let Ok(uri) = url.parse::<http::Uri>() {
+        if let Some(host) = uri.host() {
+            peer.push(KeyValue::new(mcp::SERVER_ADDRESS, host.to_string()));
+        }
+        let port = uri.port_u16().or(match uri.scheme_str() {
+            Some("https") => Some(443),
+            Some("http") => Some(80),
+            _ => None,
+        });
+        if let Some(port) = port {
+            peer.push(KeyValue::new(mcp::SERVER_PORT, i64::from(port)));
+        }
+    }
+    peer
+}
+
+fn inject_into_header_map(cx: &Context, headers: &mut HashMap<HeaderName, HeaderValue>) {
+    let mut map = http::HeaderMap::new();
+    propagation::inject_into_headers(cx, &mut map);
+    for (name, value) in &map {
+        headers.insert(name.clone(), value.clone());
+    }
+}
+
 /// A Streamable HTTP client that sends each request's `_meta` trace keys
 /// (`traceparent`, `tracestate`, `baggage`) as HTTP headers of its POST too,
 /// so servers that read headers (like the seed's) and servers that read
-/// `_meta` both find the caller's context.
+/// `_meta` both find the caller's context. Requests without trace keys in
+/// `_meta` (rmcp's own `initialize`) carry the `fallback` headers.
 #[derive(Debug, Clone)]
-pub struct TraceHeaders<C>(pub C);
+pub struct TraceHeaders<C> {
+    inner: C,
+    fallback: Arc<Mutex<HashMap<HeaderName, HeaderValue>>>,
+}
 
-fn with_trace_headers(
-    message: &ClientJsonRpcMessage,
-    mut headers: HashMap<HeaderName, HeaderValue>,
-) -> HashMap<HeaderName, HeaderValue> {
-    let ClientJsonRpcMessage::Request(_) = message else {
-        return headers;
-    };
-    let Ok(json) = serde_json::to_value(message) else {
-        return headers;
-    };
-    let Some(meta) = json.pointer("/params/_meta").and_then(Value::as_object) else {
-        return headers;
-    };
-    for key in META_KEYS {
-        let value = meta.get(key).and_then(Value::as_str);
-        if let Some(value) = value.and_then(|value| HeaderValue::from_str(value).ok()) {
-            headers.insert(HeaderName::from_static(key), value);
+impl<C> TraceHeaders<C> {
+    /// Wraps `inner`.
+    pub fn new(inner: C) -> TraceHeaders<C> {
+        TraceHeaders {
+            inner,
+            fallback: Arc::default(),
         }
     }
-    headers
+
+    fn with_trace_headers(
+        &self,
+        message: &ClientJsonRpcMessage,
+        mut headers: HashMap<HeaderName, HeaderValue>,
+    ) -> HashMap<HeaderName, HeaderValue> {
+        let ClientJsonRpcMessage::Request(_) = message else {
+            return headers;
+        };
+        let json = serde_json::to_value(message).unwrap_or_default();
+        let meta = json.pointer("/params/_meta").and_then(Value::as_object);
+        let mut found = false;
+        for key in META_KEYS {
+            let value = meta.and_then(|meta| meta.get(key)).and_then(Value::as_str);
+            if let Some(value) = value.and_then(|value| HeaderValue::from_str(value).ok()) {
+                headers.insert(HeaderName::from_static(key), value);
+                found = true;
+            }
+        }
+        if !found {
+            let fallback = self
+                .fallback
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            headers.extend(fallback.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        headers
+    }
 }
 
 impl<C> StreamableHttpClient for TraceHeaders<C>
@@ -195,8 +358,8 @@ where
     ) -> impl Future<Output = Result<StreamableHttpPostResponse, StreamableHttpError<Self::Error>>>
            + Send
            + '_ {
-        let headers = with_trace_headers(&message, custom_headers);
-        self.0
+        let headers = self.with_trace_headers(&message, custom_headers);
+        self.inner
             .post_message(uri, message, session_id, auth_header, headers)
     }
 
@@ -211,8 +374,8 @@ where
     ) -> impl Future<Output = Result<StreamableHttpPostResponse, StreamableHttpError<Self::Error>>>
            + Send
            + '_ {
-        let headers = with_trace_headers(&message, custom_headers);
-        self.0.post_message_with_max_sse_event_size(
+        let headers = self.with_trace_headers(&message, custom_headers);
+        self.inner.post_message_with_max_sse_event_size(
             uri,
             message,
             session_id,
@@ -229,7 +392,7 @@ where
         auth_header: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> impl Future<Output = Result<(), StreamableHttpError<Self::Error>>> + Send + '_ {
-        self.0
+        self.inner
             .delete_session(uri, session_id, auth_header, custom_headers)
     }
 
@@ -247,7 +410,7 @@ where
         >,
     > + Send
            + '_ {
-        self.0
+        self.inner
             .get_stream(uri, session_id, last_event_id, auth_header, custom_headers)
     }
 }

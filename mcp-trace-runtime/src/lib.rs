@@ -26,8 +26,10 @@
 pub mod client;
 pub mod collector;
 pub mod config;
+pub mod conventions;
 mod error;
 pub mod export;
+pub mod metrics;
 pub mod observe;
 pub mod propagation;
 pub mod scope;

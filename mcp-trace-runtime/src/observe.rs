@@ -33,6 +33,10 @@ use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer};
 use opentelemetry::{Context, KeyValue};
 use serde::Serialize;
 
+use std::sync::Arc;
+
+use crate::scope::ServedRequest;
+use crate::server::ObservationClaim;
 use crate::settings::{self, Mode};
 
 /// Attribute names Langfuse reads from OpenTelemetry spans.
@@ -187,6 +191,8 @@ pub struct Observation {
     cx: Option<Context>,
     capture_input: bool,
     capture_output: bool,
+    /// False when enriching a span another component ends (the SERVER span).
+    owns_span: bool,
 }
 
 impl Observation {
@@ -205,9 +211,41 @@ impl Observation {
         if settings::mode() == Mode::Off {
             return Observation::disabled();
         }
+        // Native mode: the server opened a SERVER span for this call; the
+        // tool's observation goes on it rather than becoming a second span.
+        let server_span = ServedRequest::with_current(|request| {
+            request.and_then(|request| request.server_context.clone())
+        });
+        if let Some(server_span) = server_span {
+            let first = server_span
+                .get::<Arc<ObservationClaim>>()
+                .is_some_and(|claim| claim.claim());
+            if first {
+                return Observation::enrich(options, server_span);
+            }
+        }
         match crate::scope::caller_context() {
             Some(caller) => Observation::start_with_parent(options, &caller),
             None => Observation::start_with_parent(options, &Context::current()),
+        }
+    }
+
+    /// Puts this observation's attributes on the span in `cx`, which someone
+    /// else started and will end.
+    fn enrich(options: &ObserveOptions, cx: Context) -> Observation {
+        // On an MCP server span the default `span` type would hide that it is a tool.
+        let observation_type = match options.observation_type {
+            ObservationType::Span => ObservationType::Tool,
+            other => other,
+        };
+        cx.span()
+            .set_attribute(KeyValue::new(attributes::TYPE, observation_type.as_str()));
+        let capture = cx.span().is_recording() && settings::capture_io();
+        Observation {
+            cx: Some(cx),
+            capture_input: capture && options.capture_input,
+            capture_output: capture && options.capture_output,
+            owns_span: false,
         }
     }
 
@@ -232,6 +270,7 @@ impl Observation {
             cx: Some(cx),
             capture_input: capture && options.capture_input,
             capture_output: capture && options.capture_output,
+            owns_span: true,
         }
     }
 
@@ -240,6 +279,7 @@ impl Observation {
             cx: None,
             capture_input: false,
             capture_output: false,
+            owns_span: false,
         }
     }
 
@@ -352,7 +392,9 @@ impl Observation {
         };
         result.unwrap_or_else(|payload| {
             self.record_panic(&*payload);
-            cx.span().end();
+            if self.owns_span {
+                cx.span().end();
+            }
             resume_unwind(payload)
         })
     }
@@ -476,7 +518,7 @@ impl Observation {
 
 impl Drop for Observation {
     fn drop(&mut self) {
-        if let Some(cx) = &self.cx {
+        if let (Some(cx), true) = (&self.cx, self.owns_span) {
             cx.span().end();
         }
     }

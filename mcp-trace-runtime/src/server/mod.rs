@@ -39,10 +39,11 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use opentelemetry::context::FutureExt as _;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
-    ToolAnnotations,
+    InitializeRequestParams, InitializeResult, ListToolsResult, PaginatedRequestParams,
+    ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -57,7 +58,12 @@ use tokio::task::{JoinHandle, JoinSet};
 use tower_service::Service;
 
 use crate::scope::ServedRequest;
+
+mod traced;
+
 use crate::tool::{registered_tools, ToolDefinition, ToolOutput};
+pub use traced::ObservationClaim;
+use traced::{traced, ClientAddress};
 
 /// How long shutdown waits for in-flight requests before cutting them off.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -235,9 +241,12 @@ impl ServerHandler for McpServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.listed.to_vec()))
+        traced("tools/list", None, &context, |_| async {
+            Ok(ListToolsResult::with_all_items(self.listed.to_vec()))
+        })
+        .await
     }
 
     // Lets rmcp check SEP-2243 `Mcp-Param-*` headers against the real schema.
@@ -250,17 +259,54 @@ impl ServerHandler for McpServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let name = request.name.clone();
+        traced("tools/call", Some(&name), &context, |span| {
+            self.run_tool(request, &context, span)
+        })
+        .await
+    }
+
+    async fn initialize(
+        &self,
+        request: InitializeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<InitializeResult, ErrorData> {
+        traced("initialize", None, &context, |_| async {
+            context.peer.set_peer_info(request.clone());
+            self.negotiate_initialize(&request)
+        })
+        .await
+    }
+
+    async fn ping(&self, context: RequestContext<RoleServer>) -> Result<(), ErrorData> {
+        traced("ping", None, &context, |_| async { Ok(()) }).await
+    }
+}
+
+impl McpServer {
+    /// Runs one tool call inside its request scope, in its own task.
+    async fn run_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: &RequestContext<RoleServer>,
+        server_span: Option<opentelemetry::Context>,
+    ) -> Result<CallToolResponse, ErrorData> {
         let Some((definition, _)) = self.find(&request.name) else {
             return Err(ErrorData::invalid_params(
                 format!("unknown tool: {}", request.name),
                 None,
             ));
         };
-        let served = served_request(&context);
+        let served = served_request(context, server_span);
         let call = (definition.call)(request.arguments.unwrap_or_default());
         // Its own task, so a panicking tool fails this call only and not the
         // session's serve loop; the guard stops the tool if the call is dropped.
-        let mut task = AbortOnDrop(tokio::spawn(served.scope(call)));
+        // The current context (the SERVER span in native mode) goes with the
+        // task: a spawned task does not inherit it.
+        let call = served
+            .scope(call)
+            .with_context(opentelemetry::Context::current());
+        let mut task = AbortOnDrop(tokio::spawn(call));
         let joined = tokio::select! {
             joined = &mut task.0 => joined,
             () = context.ct.cancelled() => {
@@ -292,7 +338,10 @@ impl ServerHandler for McpServer {
 }
 
 /// What the tool may know about the request that called it.
-fn served_request(context: &RequestContext<RoleServer>) -> ServedRequest {
+fn served_request(
+    context: &RequestContext<RoleServer>,
+    server_span: Option<opentelemetry::Context>,
+) -> ServedRequest {
     // Streamable HTTP puts each POST's request head here; stdio has none.
     let headers = context
         .extensions
@@ -304,6 +353,7 @@ fn served_request(context: &RequestContext<RoleServer>) -> ServedRequest {
         meta: (!meta.is_empty()).then(|| meta.clone()),
         method: Some("tools/call".to_string()),
         request_id: Some(context.id.to_string()),
+        server_context: server_span,
         ..ServedRequest::from_headers(headers)
     }
 }
@@ -480,7 +530,7 @@ async fn accept_loop<M: SessionManager>(
             // Reap finished connections so the set stays as large as the live ones.
             Some(_) = connections.join_next(), if !connections.is_empty() => continue,
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
+                Ok((stream, peer)) => (stream, peer),
                 // Per-connection failures (ECONNABORTED, EMFILE) must not stop
                 // the server; back off briefly in case of resource exhaustion.
                 Err(_) => {
@@ -489,12 +539,14 @@ async fn accept_loop<M: SessionManager>(
                 }
             },
         };
+        let (stream, peer) = stream;
         let _ = stream.set_nodelay(true);
         let handler = {
             let service = service.clone();
             let path = Arc::clone(&path);
             let in_flight = Arc::clone(&in_flight);
-            service_fn(move |request: Request<Incoming>| {
+            service_fn(move |mut request: Request<Incoming>| {
+                request.extensions_mut().insert(ClientAddress(peer));
                 route(
                     service.clone(),
                     Arc::clone(&path),
