@@ -124,6 +124,23 @@ impl McpClient {
         Ok(McpClient { service, peer })
     }
 
+    /// Talks MCP over any byte stream pair (a pipe, a socket, an in-memory
+    /// duplex); like stdio, context travels in `_meta` only.
+    pub async fn connect_io<R, W>(reader: R, writer: W) -> Result<McpClient, ClientError>
+    where
+        R: tokio::io::AsyncRead + Unpin + Send + 'static,
+        W: tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let peer = vec![KeyValue::new(mcp::NETWORK_TRANSPORT, "pipe")];
+        let initialize = ClientSpan::start("initialize", None, &peer);
+        let served = ()
+            .serve((reader, writer))
+            .await
+            .map_err(|error| ClientError::new("cannot open an MCP session", error));
+        let service = initialize.finish(served)?;
+        Ok(McpClient { service, peer })
+    }
+
     /// Calls tool `name` with `arguments`, in the current trace context
     /// (inside a CLIENT span `tools/call {name}` in `native` mode).
     pub async fn call_tool(

@@ -119,6 +119,43 @@ pub fn has_remote_parent(cx: &Context) -> bool {
     span_context.is_valid() && span_context.is_remote()
 }
 
+/// `cx` with `user.id` / `session.id` in its baggage: every span started in
+/// it — in this process and, through propagation, in the servers it calls —
+/// carries them as attributes, which Langfuse uses to group traces.
+///
+/// ```
+/// use opentelemetry::baggage::BaggageExt;
+/// let cx = mcp_trace_runtime::propagation::with_user_and_session(
+///     &opentelemetry::Context::current(), Some("alice"), Some("chat-42"));
+/// assert_eq!(cx.baggage().get("user.id").unwrap().as_str(), "alice");
+/// // run the request in it: `request.with_context(cx).await`
+/// ```
+pub fn with_user_and_session(
+    cx: &Context,
+    user_id: Option<&str>,
+    session_id: Option<&str>,
+) -> Context {
+    use opentelemetry::baggage::BaggageExt;
+    let mut entries = Vec::new();
+    if let Some(user) = user_id {
+        entries.push(opentelemetry::KeyValue::new("user.id", user.to_string()));
+    }
+    if let Some(session) = session_id {
+        entries.push(opentelemetry::KeyValue::new(
+            "session.id",
+            session.to_string(),
+        ));
+    }
+    let mut all: Vec<opentelemetry::KeyValue> = cx
+        .baggage()
+        .iter()
+        .map(|(key, (value, _))| opentelemetry::KeyValue::new(key.clone(), value.clone()))
+        .collect();
+    all.retain(|kv| !entries.iter().any(|entry| entry.key == kv.key));
+    all.extend(entries);
+    cx.with_baggage(all)
+}
+
 /// Installs `tracecontext,baggage` without the rest of [`crate::init`]; for
 /// tests, examples and programs that manage their own tracer provider.
 pub fn install_default_propagators() {

@@ -14,7 +14,7 @@ use mcp_trace_runtime::trace_tree;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::request::{weather_request, Outcome};
+use crate::request::{weather_request, Identity, Outcome};
 
 /// Hidden flag that runs this binary as the demo's weather server.
 pub const SERVER_FLAG: &str = "--demo-server";
@@ -22,14 +22,18 @@ pub const SERVER_FLAG: &str = "--demo-server";
 const ENDPOINT_LINE: &str = "Streamable HTTP endpoint available at ";
 
 /// Runs the demo; returns the request's outcome and the rendered trace tree.
-pub async fn run(location: &str, days: i64) -> Result<(Outcome, String), String> {
+pub async fn run(
+    location: &str,
+    days: i64,
+    identity: Identity<'_>,
+) -> Result<(Outcome, String), String> {
     let collector = Collector::start("127.0.0.1:0")
         .await
         .map_err(|error| format!("cannot start the embedded collector: {error}"))?;
     let guard = install_tracing("weather-client", &collector.endpoint())?;
 
     let (mut server, url) = start_server(&collector.endpoint()).await?;
-    let outcome = weather_request(&url, location, days).await;
+    let outcome = weather_request(&url, location, days, identity).await;
 
     // Closing the server's stdin asks it to stop; it flushes its spans first.
     drop(server.stdin.take());

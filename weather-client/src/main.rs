@@ -31,6 +31,12 @@ struct ClientArgs {
     /// Days of forecast (0: current weather only).
     #[arg(long, default_value_t = 3)]
     days: i64,
+    /// Label the trace with this user (`user.id`, sent as baggage to the server too).
+    #[arg(long)]
+    user_id: Option<String>,
+    /// Label the trace with this session (`session.id`, sent as baggage too).
+    #[arg(long)]
+    session_id: Option<String>,
     /// Print `{"weather": …, "forecast": […], "trace_id": "…"}`.
     #[arg(long)]
     json: bool,
@@ -59,13 +65,14 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let outcome = request::weather_request(&args.url, &args.location, args.days).await;
+    let outcome =
+        request::weather_request(&args.url, &args.location, args.days, identity(&args)).await;
     let _ = tokio::task::spawn_blocking(move || guard.shutdown(Duration::from_secs(5))).await;
     print_outcome(&args, &outcome)
 }
 
 async fn run_demo(args: &ClientArgs) -> ExitCode {
-    match demo::run(&args.location, args.days).await {
+    match demo::run(&args.location, args.days, identity(args)).await {
         Ok((outcome, tree)) => {
             let code = print_outcome(args, &outcome);
             if !args.json {
@@ -78,6 +85,13 @@ async fn run_demo(args: &ClientArgs) -> ExitCode {
             eprintln!("weather-client --demo: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn identity(args: &ClientArgs) -> request::Identity<'_> {
+    request::Identity {
+        user_id: args.user_id.as_deref(),
+        session_id: args.session_id.as_deref(),
     }
 }
 

@@ -23,17 +23,34 @@ pub struct Outcome {
     pub report: Result<WeatherReport, String>,
 }
 
+/// Who the request is for, when the caller says (`--user-id`, `--session-id`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Identity<'a> {
+    pub user_id: Option<&'a str>,
+    pub session_id: Option<&'a str>,
+}
+
 /// Runs one request under a `weather_request` span with the seed's attributes.
-pub async fn weather_request(url: &str, location: &str, forecast_days: i64) -> Outcome {
+pub async fn weather_request(
+    url: &str,
+    location: &str,
+    forecast_days: i64,
+    identity: Identity<'_>,
+) -> Outcome {
     let tracer = opentelemetry::global::tracer("weather-client");
+    let parent = mcp_trace_runtime::propagation::with_user_and_session(
+        &Context::current(),
+        identity.user_id,
+        identity.session_id,
+    );
     let span = tracer
         .span_builder("weather_request")
         .with_attributes([
             KeyValue::new("location", location.to_string()),
             KeyValue::new("forecast_days", forecast_days),
         ])
-        .start(&tracer);
-    let cx = Context::current_with_span(span);
+        .start_with_context(&tracer, &parent);
+    let cx = parent.with_span(span);
     let trace_id = cx.span().span_context().trace_id().to_string();
     let report = handle_weather_request(url, location.to_string(), forecast_days)
         .with_context(cx.clone())

@@ -4,12 +4,15 @@
 //! Each destination (OTLP collector, Langfuse, file, console) gets its own
 //! `BatchSpanProcessor`: its own bounded queue (`OTEL_BSP_MAX_QUEUE_SIZE`) and
 //! its own thread, so a slow Langfuse never delays the collector and no export
-//! ever runs on a request's path.
+//! ever runs on a request's path. Metrics, when on, get a meter provider with
+//! one `PeriodicReader` per destination, flushed by the same [`Guard`].
 
 mod console;
 mod file;
 mod http_client;
+mod identity;
 mod langfuse;
+mod meter;
 mod reporting;
 
 use std::sync::Arc;
@@ -17,6 +20,7 @@ use std::time::Duration;
 
 use opentelemetry::KeyValue;
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::resource::TelemetryResourceDetector;
 use opentelemetry_sdk::trace::{
     BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, SpanExporter,
@@ -27,8 +31,10 @@ use opentelemetry_sdk::Resource;
 pub use console::ConsoleExporter;
 pub use file::JsonLinesFileExporter;
 pub use http_client::PinnedHeadersClient;
+pub use identity::UserSessionAttributes;
 pub use langfuse::LangfuseAttributes;
-pub use reporting::{ExportHealth, ReportingExporter};
+pub use meter::build_meter_provider;
+pub use reporting::{ExportHealth, ReportingExporter, ReportingMetricExporter};
 
 use crate::config::{Config, OtlpTarget, Protocol, SamplerSetting};
 use crate::error::Error;
@@ -52,23 +58,36 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Guard {
     provider: Option<SdkTracerProvider>,
     health: Vec<Arc<ExportHealth>>,
+    meter_provider: Option<SdkMeterProvider>,
+    /// What [`crate::metrics`] records into, unpublished at shutdown.
+    instruments: Option<&'static crate::metrics::Instruments>,
 }
 
 impl Guard {
-    /// Export counts per destination, e.g. to report lost spans.
+    /// Export counts per destination, e.g. to report lost spans; metrics
+    /// destinations come last (see [`ExportHealth::signal`]).
     pub fn export_health(&self) -> &[Arc<ExportHealth>] {
         &self.health
     }
 
-    /// Exports every span finished so far, waiting for the exporters.
+    /// Exports every span finished so far (and the metrics recorded so far),
+    /// waiting for the exporters.
     pub fn force_flush(&self) -> Result<(), Error> {
-        match &self.provider {
-            Some(provider) => provider.force_flush().map_err(|error| Error::Exporter {
-                destination: "all".into(),
-                reason: format!("flush failed: {error}"),
-            }),
-            None => Ok(()),
+        let flush_error = |error: &dyn std::fmt::Display| Error::Exporter {
+            destination: "all".into(),
+            reason: format!("flush failed: {error}"),
+        };
+        if let Some(provider) = &self.provider {
+            provider
+                .force_flush()
+                .map_err(|error| flush_error(&error))?;
         }
+        if let Some(meter_provider) = &self.meter_provider {
+            meter_provider
+                .force_flush()
+                .map_err(|error| flush_error(&error))?;
+        }
+        Ok(())
     }
 
     /// Flushes and shuts down, waiting at most `timeout`.
@@ -77,6 +96,13 @@ impl Guard {
     }
 
     fn shutdown_within(&mut self, timeout: Duration) -> Result<(), Error> {
+        if let Some(instruments) = self.instruments.take() {
+            crate::metrics::unpublish(instruments);
+        }
+        let metrics_result = self
+            .meter_provider
+            .take()
+            .map(|meter_provider| meter_provider.shutdown_with_timeout(timeout));
         let Some(provider) = self.provider.take() else {
             return Ok(());
         };
@@ -84,7 +110,17 @@ impl Guard {
         for health in &self.health {
             health.report_losses();
         }
-        result.map_err(|error| Error::Exporter {
+        // A failed last metrics export is counted and reported above, like a
+        // lost span; only a failure nothing counted is worth an error.
+        let metrics_uncounted = self
+            .health
+            .iter()
+            .all(|health| health.signal != "metrics" || health.failed() == 0);
+        let metrics_result = match metrics_result {
+            Some(Err(error)) if metrics_uncounted => Err(error),
+            _ => Ok(()),
+        };
+        result.and(metrics_result).map_err(|error| Error::Exporter {
             destination: "all".into(),
             reason: format!("shutdown incomplete: {error}"),
         })
@@ -119,13 +155,27 @@ pub fn install(config: Config) -> Result<Guard, Error> {
         return Ok(Guard {
             provider: None,
             health: Vec::new(),
+            meter_provider: None,
+            instruments: None,
         });
     }
-    let (provider, health) = build_provider(&config)?;
+    let (provider, mut health) = build_provider(&config)?;
+    let metrics = build_meter_provider(&config)?;
     opentelemetry::global::set_tracer_provider(provider.clone());
+    let (meter_provider, instruments) = match metrics {
+        None => (None, None),
+        Some((meter_provider, metrics_health)) => {
+            health.extend(metrics_health);
+            opentelemetry::global::set_meter_provider(meter_provider.clone());
+            let instruments = crate::metrics::publish(&meter_provider);
+            (Some(meter_provider), Some(instruments))
+        }
+    };
     Ok(Guard {
         provider: Some(provider),
         health,
+        meter_provider,
+        instruments,
     })
 }
 
@@ -135,7 +185,8 @@ pub fn build_provider(
 ) -> Result<(SdkTracerProvider, Vec<Arc<ExportHealth>>), Error> {
     let mut builder = SdkTracerProvider::builder()
         .with_resource(resource(config))
-        .with_sampler(sampler(config.sampler));
+        .with_sampler(sampler(config.sampler))
+        .with_span_processor(UserSessionAttributes);
     let mut health = Vec::new();
     // The file first: it is the one destination that can fail on the local machine.
     if let Some(path) = &config.trace_file {
@@ -234,7 +285,10 @@ fn otlp_exporter(
 }
 
 #[cfg(feature = "grpc")]
-fn grpc_exporter(name: &str, target: &OtlpTarget) -> Result<opentelemetry_otlp::SpanExporter, Error> {
+fn grpc_exporter(
+    name: &str,
+    target: &OtlpTarget,
+) -> Result<opentelemetry_otlp::SpanExporter, Error> {
     use opentelemetry_otlp::tonic_types::metadata::MetadataMap;
     use opentelemetry_otlp::WithTonicConfig;
     let build_error = |reason: String| Error::Exporter {
