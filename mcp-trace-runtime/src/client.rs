@@ -14,7 +14,10 @@ use std::sync::{Arc, Mutex};
 use futures_core::stream::BoxStream;
 use http::{HeaderName, HeaderValue};
 use opentelemetry::{Context, KeyValue};
-use rmcp::model::{CallToolRequestParams, ClientJsonRpcMessage, RequestMetaObject};
+use rmcp::model::{
+    CallToolRequestParams, ClientJsonRpcMessage, ClientRequest, GetMeta, PaginatedRequestParams,
+    RequestMetaObject,
+};
 use rmcp::service::RunningService;
 use rmcp::transport::streamable_http_client::{
     StreamableHttpClient, StreamableHttpClientTransportConfig, StreamableHttpError,
@@ -150,11 +153,7 @@ impl McpClient {
     ) -> Result<ToolResponse, ClientError> {
         let span = ClientSpan::start("tools/call", Some(name), &self.peer);
         let mut params = CallToolRequestParams::new(name.to_string()).with_arguments(arguments);
-        let mut meta = Map::new();
-        propagation::inject_into_meta(&span.context(), &mut meta);
-        if !meta.is_empty() {
-            params.meta = Some(RequestMetaObject(rmcp::model::MetaObject(meta)));
-        }
+        params.meta = context_meta(&span.context());
         let result = self.service.call_tool(params).await;
         let response = result.map(|result| ToolResponse {
             text: result
@@ -169,25 +168,38 @@ impl McpClient {
         span.finish_call(response, name)
     }
 
-    /// The names of the server's tools.
+    /// The names of the server's tools (every page).
     pub async fn list_tool_names(&self) -> Result<Vec<String>, ClientError> {
         let span = ClientSpan::start("tools/list", None, &self.peer);
-        let tools = self.service.list_all_tools().await.map(|tools| {
-            tools
-                .into_iter()
-                .map(|tool| tool.name.into_owned())
-                .collect()
-        });
-        span.finish(tools.map_err(|error| (error, "tools/list failed")))
+        let meta = context_meta(&span.context());
+        let mut names = Vec::new();
+        let mut cursor = None;
+        let listed = loop {
+            let mut params = PaginatedRequestParams::default();
+            params.meta = meta.clone();
+            params.cursor = cursor;
+            match self.service.list_tools(Some(params)).await {
+                Ok(page) => {
+                    names.extend(page.tools.into_iter().map(|tool| tool.name.into_owned()));
+                    match page.next_cursor {
+                        Some(next) => cursor = Some(next),
+                        None => break Ok(names),
+                    }
+                }
+                Err(error) => break Err(error),
+            }
+        };
+        span.finish(listed.map_err(|error| (error, "tools/list failed")))
     }
 
     /// Checks the server answers (`ping`).
     pub async fn ping(&self) -> Result<(), ClientError> {
         let span = ClientSpan::start("ping", None, &self.peer);
-        let answered = self
-            .service
-            .send_request(rmcp::model::ClientRequest::PingRequest(Default::default()))
-            .await;
+        let mut request = ClientRequest::PingRequest(Default::default());
+        if let Some(meta) = context_meta(&span.context()) {
+            request.get_meta_mut().0 .0.extend(meta.0 .0);
+        }
+        let answered = self.service.send_request(request).await;
         span.finish(answered.map(|_| ()).map_err(|error| (error, "ping failed")))
     }
 
@@ -300,6 +312,13 @@ fn http_peer(url: &str) -> Vec<KeyValue> {
         }
     }
     peer
+}
+
+/// `_meta` carrying `cx`, or `None` when there is nothing to carry.
+fn context_meta(cx: &Context) -> Option<RequestMetaObject> {
+    let mut meta = Map::new();
+    propagation::inject_into_meta(cx, &mut meta);
+    (!meta.is_empty()).then(|| RequestMetaObject(rmcp::model::MetaObject(meta)))
 }
 
 fn inject_into_header_map(cx: &Context, headers: &mut HashMap<HeaderName, HeaderValue>) {

@@ -154,10 +154,27 @@ async fn native_tree_over_http_one_server_span_per_call() {
         .unwrap();
     connect_cx.span().end();
     let trace_id = weather_flow(&client, Context::new()).await;
+    let tools = client.list_tool_names().await.unwrap();
+    assert_eq!(tools, ["get_weather", "get_forecast"]);
+    client.ping().await.unwrap();
     client.close().await;
     server.stop().await;
 
     let all = spans();
+    for method in ["tools/list", "ping"] {
+        let client_span = find(&all, method, SpanKind::Client);
+        let server_span = find(&all, method, SpanKind::Server);
+        assert_eq!(
+            server_span.parent_span_id,
+            client_span.span_context.span_id()
+        );
+        for span in [client_span, server_span] {
+            assert_eq!(attr(span, "mcp.method.name").as_deref(), Some(method));
+            assert_eq!(attr(span, "gen_ai.tool.name"), None);
+            assert_eq!(attr(span, "gen_ai.operation.name"), None);
+        }
+        assert!(attr(server_span, "jsonrpc.request.id").is_some());
+    }
     let trace: Vec<SpanData> = all
         .iter()
         .filter(|span| span.span_context.trace_id().to_string() == trace_id)
