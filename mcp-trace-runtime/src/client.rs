@@ -318,7 +318,7 @@ fn http_peer(url: &str) -> Vec<KeyValue> {
 fn context_meta(cx: &Context) -> Option<RequestMetaObject> {
     let mut meta = Map::new();
     propagation::inject_into_meta(cx, &mut meta);
-    (!meta.is_empty()).then(|| RequestMetaObject(rmcp::model::MetaObject(meta)))
+    (!meta.is_empty()).then_some(RequestMetaObject(rmcp::model::MetaObject(meta)))
 }
 
 fn inject_into_header_map(cx: &Context, headers: &mut HashMap<HeaderName, HeaderValue>) {

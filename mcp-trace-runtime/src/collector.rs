@@ -1,9 +1,10 @@
 //! Embedded OTLP/HTTP receiver.
 //!
 //! A tiny in-process collector: several processes (the weather client and
-//! server, test fixtures, …) export their spans to it over OTLP/HTTP, and the
-//! host process can then inspect or print the whole distributed trace without
-//! running a separate OpenTelemetry Collector or backend.
+//! server, test fixtures, …) export their spans (`POST /v1/traces`) and
+//! metrics (`POST /v1/metrics`) to it over OTLP/HTTP, and the host process can
+//! then inspect or print the whole distributed trace without running a
+//! separate OpenTelemetry Collector or backend.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -32,10 +33,14 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+use opentelemetry_proto::tonic::metrics::v1 as otlp_metrics;
 use opentelemetry_proto::tonic::trace::v1 as otlp;
 use prost::Message;
 use serde_json::{Map, Value};
@@ -48,6 +53,9 @@ pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
 /// Path of the OTLP/HTTP trace export endpoint.
 pub const TRACES_PATH: &str = "/v1/traces";
+
+/// Path of the OTLP/HTTP metrics export endpoint.
+pub const METRICS_PATH: &str = "/v1/metrics";
 
 /// Slow or stalled clients must not pin a connection task forever.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
@@ -86,6 +94,7 @@ pub struct Collector {
 #[derive(Debug)]
 struct Shared {
     spans: Mutex<Vec<CollectedSpan>>,
+    metrics: Mutex<Vec<CollectedMetric>>,
     requests: AtomicUsize,
     /// Bumped after every accepted export so `wait_for` can sleep instead of
     /// busy-polling; a watch channel cannot miss an update between the
@@ -99,6 +108,13 @@ impl Shared {
         // (we only `extend` it), so a poisoned lock is still safe to use and
         // must not take every later request down with it.
         self.spans
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn metrics(&self) -> MutexGuard<'_, Vec<CollectedMetric>> {
+        // Only ever extended, like `spans`.
+        self.metrics
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -124,6 +140,7 @@ impl Collector {
         let (generation, _) = watch::channel(0u64);
         let shared = Arc::new(Shared {
             spans: Mutex::new(Vec::new()),
+            metrics: Mutex::new(Vec::new()),
             requests: AtomicUsize::new(0),
             generation,
         });
@@ -228,27 +245,101 @@ impl Collector {
         timeout: Duration,
         predicate: impl Fn(&[CollectedSpan]) -> bool,
     ) -> Vec<CollectedSpan> {
+        self.wait_until(timeout, Collector::spans, predicate).await
+    }
+
+    /// Every metric received so far, one entry per metric per export request,
+    /// in arrival order. With cumulative temporality (the SDK default) the
+    /// last entry of a name holds the totals; see [`Collector::latest_metric`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let collector = mcp_trace_runtime::collector::Collector::start("127.0.0.1:0").await?;
+    /// for metric in collector.metrics() {
+    ///     println!("{} {} ({})", metric.service_name, metric.name, metric.unit);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn metrics(&self) -> Vec<CollectedMetric> {
+        self.shared.metrics().clone()
+    }
+
+    /// The most recently received metric named `name`, if any.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let collector = mcp_trace_runtime::collector::Collector::start("127.0.0.1:0").await?;
+    /// assert!(collector.latest_metric("mcp.server.operation.duration").is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn latest_metric(&self, name: &str) -> Option<CollectedMetric> {
+        self.shared
+            .metrics()
+            .iter()
+            .rev()
+            .find(|metric| metric.name == name)
+            .cloned()
+    }
+
+    /// Like [`Collector::wait_for`], for metrics: waits until
+    /// `predicate(&all_metrics)` holds or `timeout` passes, and returns the
+    /// metrics at that point either way.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use std::time::Duration;
+    /// let collector = mcp_trace_runtime::collector::Collector::start("127.0.0.1:0").await?;
+    /// let metrics = collector
+    ///     .wait_for_metrics(Duration::from_millis(10), |metrics| {
+    ///         metrics.iter().any(|m| m.name == "mcp.client.operation.duration")
+    ///     })
+    ///     .await;
+    /// assert!(metrics.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn wait_for_metrics(
+        &self,
+        timeout: Duration,
+        predicate: impl Fn(&[CollectedMetric]) -> bool,
+    ) -> Vec<CollectedMetric> {
+        self.wait_until(timeout, Collector::metrics, predicate)
+            .await
+    }
+
+    async fn wait_until<T>(
+        &self,
+        timeout: Duration,
+        snapshot: impl Fn(&Collector) -> Vec<T>,
+        predicate: impl Fn(&[T]) -> bool,
+    ) -> Vec<T> {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut changes = self.shared.generation.subscribe();
         loop {
             // Mark the current generation as seen *before* looking at the
-            // spans, so a store racing with the check still wakes us up.
+            // data, so a store racing with the check still wakes us up.
             changes.borrow_and_update();
-            let spans = self.spans();
-            if predicate(&spans) {
-                return spans;
+            let items = snapshot(self);
+            if predicate(&items) {
+                return items;
             }
             match tokio::time::timeout_at(deadline, changes.changed()).await {
                 Ok(Ok(())) => continue,
                 // Timed out, or the sender is gone (cannot happen while
                 // `self` is alive): report what we have.
-                Ok(Err(_)) | Err(_) => return self.spans(),
+                Ok(Err(_)) | Err(_) => return snapshot(self),
             }
         }
     }
 
-    /// Number of export requests accepted (answered with 200) so far — lets
-    /// tests tell "nothing was exported" apart from "empty batches arrived".
+    /// Number of export requests accepted (answered with 200) so far, traces
+    /// and metrics alike — lets tests tell "nothing was exported" apart from
+    /// "empty batches arrived".
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -353,23 +444,28 @@ impl Format {
     }
 }
 
-/// OTLP signals this receiver routes. Metrics (and logs) get a variant here
-/// when they are implemented; until then their paths answer 404.
+/// OTLP signals this receiver routes. Logs get a variant here when they are
+/// implemented; until then their path answers 404.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Signal {
     Traces,
+    Metrics,
 }
 
 fn route(path: &str) -> Option<Signal> {
     match path {
         TRACES_PATH => Some(Signal::Traces),
+        METRICS_PATH => Some(Signal::Metrics),
         _ => None,
     }
 }
 
 async fn handle(req: Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>> {
     let Some(signal) = route(req.uri().path()) else {
-        return plain(StatusCode::NOT_FOUND, "not found: only POST /v1/traces");
+        return plain(
+            StatusCode::NOT_FOUND,
+            "not found: only POST /v1/traces and POST /v1/metrics",
+        );
     };
     if req.method() != Method::POST {
         let mut res = plain(
@@ -410,7 +506,30 @@ async fn handle(req: Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>
     };
     match signal {
         Signal::Traces => receive_traces(format, &body, shared),
+        Signal::Metrics => receive_metrics(format, &body, shared),
     }
+}
+
+fn receive_metrics(format: Format, body: &[u8], shared: &Shared) -> Response<Full<Bytes>> {
+    let request = match format {
+        Format::Protobuf => ExportMetricsServiceRequest::decode(body)
+            .map_err(|err| format!("invalid OTLP protobuf ExportMetricsServiceRequest: {err}")),
+        Format::Json => serde_json::from_slice::<ExportMetricsServiceRequest>(body)
+            .map_err(|err| format!("invalid OTLP JSON ExportMetricsServiceRequest: {err}")),
+    };
+    let request = match request {
+        Ok(request) => request,
+        Err(message) => return plain(StatusCode::BAD_REQUEST, &message),
+    };
+    // Convert outside the lock: a huge batch must not stall readers.
+    let metrics = convert_metrics_request(request);
+    shared.metrics().extend(metrics);
+    shared.requests.fetch_add(1, Ordering::SeqCst);
+    shared.generation.send_modify(|generation| *generation += 1);
+    success(
+        format,
+        ExportMetricsServiceResponse::default().encode_to_vec(),
+    )
 }
 
 fn receive_traces(format: Format, body: &[u8], shared: &Shared) -> Response<Full<Bytes>> {
@@ -430,8 +549,17 @@ fn receive_traces(format: Format, body: &[u8], shared: &Shared) -> Response<Full
     shared.requests.fetch_add(1, Ordering::SeqCst);
     shared.generation.send_modify(|generation| *generation += 1);
 
+    success(
+        format,
+        ExportTraceServiceResponse::default().encode_to_vec(),
+    )
+}
+
+/// A 200 answer in the request's format; `protobuf` is the encoded (empty)
+/// export response of the signal.
+fn success(format: Format, protobuf: Vec<u8>) -> Response<Full<Bytes>> {
     let body = match format {
-        Format::Protobuf => Bytes::from(ExportTraceServiceResponse::default().encode_to_vec()),
+        Format::Protobuf => Bytes::from(protobuf),
         // Written by hand: serde would emit `{"partialSuccess":null}`, which
         // strict OTLP clients may reject; an empty object means full success.
         Format::Json => Bytes::from_static(b"{}"),
@@ -754,6 +882,268 @@ fn convert_span(
             .map(|link| (hex(&link.trace_id), hex(&link.span_id)))
             .collect(),
     }
+}
+
+/// What a metric carries, mirroring OTLP's `Metric.data`.
+///
+/// ```
+/// use mcp_trace_runtime::collector::MetricKind;
+/// assert_eq!(MetricKind::default(), MetricKind::Empty);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum MetricKind {
+    /// No data (the producer sent none).
+    #[default]
+    Empty,
+    /// Last values; points in [`CollectedMetric::number_points`].
+    Gauge,
+    /// Sums; points in [`CollectedMetric::number_points`].
+    Sum,
+    /// Explicit-bucket histogram; points in [`CollectedMetric::points`].
+    Histogram,
+    /// Exponential histogram (points not kept).
+    ExponentialHistogram,
+    /// Summary (points not kept).
+    Summary,
+}
+
+/// OTLP aggregation temporality of a sum or histogram.
+///
+/// ```
+/// use mcp_trace_runtime::collector::Temporality;
+/// assert_eq!(Temporality::default(), Temporality::Unspecified);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Temporality {
+    /// Not set, or a kind without temporality (gauges, summaries).
+    #[default]
+    Unspecified,
+    /// Each point covers the time since the previous export.
+    Delta,
+    /// Each point covers the time since the start: the last one holds the totals.
+    Cumulative,
+}
+
+impl Temporality {
+    fn from_otlp(value: i32) -> Temporality {
+        match otlp_metrics::AggregationTemporality::try_from(value) {
+            Ok(otlp_metrics::AggregationTemporality::Delta) => Temporality::Delta,
+            Ok(otlp_metrics::AggregationTemporality::Cumulative) => Temporality::Cumulative,
+            Ok(otlp_metrics::AggregationTemporality::Unspecified) | Err(_) => {
+                Temporality::Unspecified
+            }
+        }
+    }
+}
+
+/// One received metric (one instrument in one export request), flattened out
+/// of OTLP's resource/scope nesting.
+///
+/// ```
+/// use mcp_trace_runtime::collector::{CollectedHistogramPoint, CollectedMetric, MetricKind};
+/// let mut point = CollectedHistogramPoint { count: 2, ..Default::default() };
+/// point.attributes.insert("mcp.method.name".into(), "tools/call".into());
+/// let metric = CollectedMetric {
+///     name: "mcp.server.operation.duration".into(),
+///     unit: "s".into(),
+///     kind: MetricKind::Histogram,
+///     points: vec![point],
+///     ..Default::default()
+/// };
+/// let point = metric.point_with(&[("mcp.method.name", "tools/call")]).unwrap();
+/// assert_eq!(point.count, 2);
+/// assert!(metric.point_with(&[("mcp.method.name", "ping")]).is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CollectedMetric {
+    /// Metric (instrument) name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Unit, e.g. `s`.
+    pub unit: String,
+    /// Resource attribute `service.name`, `"unknown_service"` if absent.
+    pub service_name: String,
+    /// Resource attributes, converted like [`CollectedSpan::attributes`].
+    pub resource: Map<String, Value>,
+    /// Name of the instrumentation scope (meter).
+    pub scope_name: String,
+    /// What the metric carries.
+    pub kind: MetricKind,
+    /// Aggregation temporality (sums and histograms).
+    pub temporality: Temporality,
+    /// Histogram points (kind [`MetricKind::Histogram`]).
+    pub points: Vec<CollectedHistogramPoint>,
+    /// Gauge and sum points.
+    pub number_points: Vec<CollectedNumberPoint>,
+}
+
+impl CollectedMetric {
+    /// The histogram point whose attributes include every `(key, string value)` pair.
+    pub fn point_with(&self, attributes: &[(&str, &str)]) -> Option<&CollectedHistogramPoint> {
+        self.points.iter().find(|point| {
+            attributes
+                .iter()
+                .all(|(key, value)| point.attr_str(key) == Some(*value))
+        })
+    }
+}
+
+/// One explicit-bucket histogram data point.
+///
+/// ```
+/// use mcp_trace_runtime::collector::CollectedHistogramPoint;
+/// let point = CollectedHistogramPoint {
+///     count: 3,
+///     sum: Some(0.75),
+///     explicit_bounds: vec![0.1, 1.0],
+///     bucket_counts: vec![1, 2, 0],
+///     ..Default::default()
+/// };
+/// assert_eq!(point.bucket_counts.len(), point.explicit_bounds.len() + 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CollectedHistogramPoint {
+    /// Point attributes, converted like [`CollectedSpan::attributes`].
+    pub attributes: Map<String, Value>,
+    /// Start of the aggregation interval, nanoseconds since the Unix epoch.
+    pub start_time_unix_nano: u64,
+    /// End of the aggregation interval, nanoseconds since the Unix epoch.
+    pub time_unix_nano: u64,
+    /// Number of recorded values.
+    pub count: u64,
+    /// Sum of the recorded values, when the producer sent it.
+    pub sum: Option<f64>,
+    /// Smallest recorded value, when sent.
+    pub min: Option<f64>,
+    /// Largest recorded value, when sent.
+    pub max: Option<f64>,
+    /// Count per bucket: one more entry than `explicit_bounds`.
+    pub bucket_counts: Vec<u64>,
+    /// Upper bounds of the buckets (the last bucket is unbounded).
+    pub explicit_bounds: Vec<f64>,
+}
+
+impl CollectedHistogramPoint {
+    /// A string attribute, or `None` if absent or not a string.
+    ///
+    /// ```
+    /// use mcp_trace_runtime::collector::CollectedHistogramPoint;
+    /// let mut point = CollectedHistogramPoint::default();
+    /// point.attributes.insert("network.transport".into(), "tcp".into());
+    /// assert_eq!(point.attr_str("network.transport"), Some("tcp"));
+    /// ```
+    pub fn attr_str(&self, key: &str) -> Option<&str> {
+        self.attributes.get(key).and_then(Value::as_str)
+    }
+}
+
+/// One gauge or sum data point (integers converted to `f64`).
+///
+/// ```
+/// use mcp_trace_runtime::collector::CollectedNumberPoint;
+/// let point = CollectedNumberPoint { value: 4.0, ..Default::default() };
+/// assert!(point.attributes.is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CollectedNumberPoint {
+    /// Point attributes, converted like [`CollectedSpan::attributes`].
+    pub attributes: Map<String, Value>,
+    /// Time of the value, nanoseconds since the Unix epoch.
+    pub time_unix_nano: u64,
+    /// The value.
+    pub value: f64,
+}
+
+fn convert_metrics_request(request: ExportMetricsServiceRequest) -> Vec<CollectedMetric> {
+    let mut out = Vec::new();
+    for resource_metrics in request.resource_metrics {
+        let resource = resource_metrics
+            .resource
+            .map(|r| attributes_to_json(r.attributes))
+            .unwrap_or_default();
+        let service_name = service_name_of(&resource);
+        for scope_metrics in resource_metrics.scope_metrics {
+            let scope_name = scope_metrics.scope.map(|s| s.name).unwrap_or_default();
+            for metric in scope_metrics.metrics {
+                let mut collected = CollectedMetric {
+                    name: metric.name,
+                    description: metric.description,
+                    unit: metric.unit,
+                    service_name: service_name.clone(),
+                    resource: resource.clone(),
+                    scope_name: scope_name.clone(),
+                    ..Default::default()
+                };
+                convert_metric_data(metric.data, &mut collected);
+                out.push(collected);
+            }
+        }
+    }
+    out
+}
+
+fn convert_metric_data(data: Option<otlp_metrics::metric::Data>, into: &mut CollectedMetric) {
+    use otlp_metrics::metric::Data;
+    let numbers = |points: Vec<otlp_metrics::NumberDataPoint>| {
+        points
+            .into_iter()
+            .map(|point| CollectedNumberPoint {
+                attributes: attributes_to_json(point.attributes),
+                time_unix_nano: point.time_unix_nano,
+                value: match point.value {
+                    Some(otlp_metrics::number_data_point::Value::AsDouble(value)) => value,
+                    Some(otlp_metrics::number_data_point::Value::AsInt(value)) => value as f64,
+                    None => 0.0,
+                },
+            })
+            .collect()
+    };
+    match data {
+        None => {}
+        Some(Data::Gauge(gauge)) => {
+            into.kind = MetricKind::Gauge;
+            into.number_points = numbers(gauge.data_points);
+        }
+        Some(Data::Sum(sum)) => {
+            into.kind = MetricKind::Sum;
+            into.temporality = Temporality::from_otlp(sum.aggregation_temporality);
+            into.number_points = numbers(sum.data_points);
+        }
+        Some(Data::Histogram(histogram)) => {
+            into.kind = MetricKind::Histogram;
+            into.temporality = Temporality::from_otlp(histogram.aggregation_temporality);
+            into.points = histogram
+                .data_points
+                .into_iter()
+                .map(|point| CollectedHistogramPoint {
+                    attributes: attributes_to_json(point.attributes),
+                    start_time_unix_nano: point.start_time_unix_nano,
+                    time_unix_nano: point.time_unix_nano,
+                    count: point.count,
+                    sum: point.sum,
+                    min: point.min,
+                    max: point.max,
+                    bucket_counts: point.bucket_counts,
+                    explicit_bounds: point.explicit_bounds,
+                })
+                .collect();
+        }
+        Some(Data::ExponentialHistogram(histogram)) => {
+            into.kind = MetricKind::ExponentialHistogram;
+            into.temporality = Temporality::from_otlp(histogram.aggregation_temporality);
+        }
+        Some(Data::Summary(_)) => into.kind = MetricKind::Summary,
+    }
+}
+
+fn service_name_of(resource: &Map<String, Value>) -> String {
+    resource
+        .get("service.name")
+        .and_then(Value::as_str)
+        .filter(|name| !name.is_empty())
+        .unwrap_or("unknown_service")
+        .to_owned()
 }
 
 fn attributes_to_json(attributes: Vec<KeyValue>) -> Map<String, Value> {

@@ -13,6 +13,9 @@
 //!   the Langfuse keys does not also send to `localhost:4318`.
 //! - `OTEL_TRACES_SAMPLER` beats `LANGFUSE_SAMPLE_RATE`; the default samples
 //!   everything and follows the caller's sampling decision.
+//! - Metrics export is opt-in (`OTEL_METRICS_EXPORTER=otlp`); its endpoint,
+//!   protocol, headers and timeout follow the same rules as the traces', with
+//!   `OTEL_EXPORTER_OTLP_METRICS_*` in place of `OTEL_EXPORTER_OTLP_TRACES_*`.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -29,6 +32,7 @@ pub const LANGFUSE_TRACES_PATH: &str = "/api/public/otel/v1/traces";
 const DEFAULT_OTLP_HTTP_ENDPOINT: &str = "http://localhost:4318";
 const DEFAULT_OTLP_GRPC_ENDPOINT: &str = "http://localhost:4317";
 const DEFAULT_OTLP_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_METRIC_EXPORT_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Everything [`crate::install`] needs, parsed and validated.
 ///
@@ -76,6 +80,58 @@ pub struct Config {
     pub value_length_limit: usize,
     /// `MCP_TRACE_INBOUND_CONTEXT`: what a server does with a caller's context.
     pub inbound_context: InboundContext,
+    /// MCP operation-duration metrics: off unless `OTEL_METRICS_EXPORTER`
+    /// names `otlp` or code adds a destination (see [`crate::metrics`]).
+    pub metrics: MetricsConfig,
+}
+
+/// Where the MCP operation-duration metrics go (see [`crate::metrics`]).
+///
+/// Metrics export is opt-in: on when `OTEL_METRICS_EXPORTER` names `otlp`, or
+/// when code adds a destination to [`MetricsConfig::extra_otlp`].
+///
+/// ```
+/// use mcp_trace_runtime::config::{Config, OtlpTarget};
+/// let mut config = Config::from_lookup("demo", |_| None).unwrap();
+/// assert!(!config.metrics.is_enabled());
+/// config
+///     .metrics
+///     .extra_otlp
+///     .push(OtlpTarget::http_metrics("http://127.0.0.1:4318"));
+/// assert!(config.metrics.is_enabled());
+/// assert_eq!(
+///     config.metrics.extra_otlp[0].endpoint,
+///     "http://127.0.0.1:4318/v1/metrics"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsConfig {
+    /// The standard OTLP metrics exporter (`OTEL_METRICS_EXPORTER=otlp`), with
+    /// `OTEL_EXPORTER_OTLP_METRICS_*` beating `OTEL_EXPORTER_OTLP_*`.
+    pub otlp: Option<OtlpTarget>,
+    /// Further OTLP metrics destinations set in code (the demo adds its
+    /// embedded collector here); full URLs, e.g. from [`OtlpTarget::http_metrics`].
+    pub extra_otlp: Vec<OtlpTarget>,
+    /// `OTEL_METRIC_EXPORT_INTERVAL`: time between two exports (default 60 s).
+    pub export_interval: Duration,
+}
+
+impl MetricsConfig {
+    /// Whether any metrics destination is configured.
+    pub fn is_enabled(&self) -> bool {
+        self.otlp.is_some() || !self.extra_otlp.is_empty()
+    }
+}
+
+impl Default for MetricsConfig {
+    /// Off, with the OpenTelemetry default interval of 60 s.
+    fn default() -> Self {
+        MetricsConfig {
+            otlp: None,
+            extra_otlp: Vec::new(),
+            export_interval: DEFAULT_METRIC_EXPORT_INTERVAL,
+        }
+    }
 }
 
 /// Trust policy for the trace context a server receives
@@ -113,7 +169,7 @@ impl InboundContext {
 /// Where and how the OTLP exporter sends.
 #[derive(Clone, PartialEq)]
 pub struct OtlpTarget {
-    /// Full URL of the traces endpoint (with `/v1/traces` for HTTP).
+    /// Full URL of the signal's endpoint (with `/v1/traces` or `/v1/metrics` for HTTP).
     pub endpoint: String,
     /// Wire protocol.
     pub protocol: Protocol,
@@ -147,11 +203,25 @@ impl OtlpTarget {
     /// ```
     pub fn http(base_url: &str) -> OtlpTarget {
         OtlpTarget {
-            endpoint: signal_url(base_url, Protocol::HttpProtobuf),
+            endpoint: TRACES_SIGNAL.url(base_url, Protocol::HttpProtobuf),
             protocol: Protocol::HttpProtobuf,
             headers: Vec::new(),
             timeout: DEFAULT_OTLP_TIMEOUT,
             endpoint_is_default: false,
+        }
+    }
+
+    /// OTLP/HTTP protobuf metrics to a collector at `base_url` (`/v1/metrics`
+    /// is appended), for [`MetricsConfig::extra_otlp`].
+    ///
+    /// ```
+    /// let target = mcp_trace_runtime::config::OtlpTarget::http_metrics("http://127.0.0.1:4318/");
+    /// assert_eq!(target.endpoint, "http://127.0.0.1:4318/v1/metrics");
+    /// ```
+    pub fn http_metrics(base_url: &str) -> OtlpTarget {
+        OtlpTarget {
+            endpoint: METRICS_SIGNAL.url(base_url, Protocol::HttpProtobuf),
+            ..OtlpTarget::http(base_url)
         }
     }
 }
@@ -288,10 +358,11 @@ impl Config {
             None => endpoint_set || (langfuse.is_none() && trace_file.is_none()),
         };
         let otlp = if otlp_on {
-            Some(parse_otlp(&var)?)
+            Some(parse_otlp(&var, &TRACES_SIGNAL)?)
         } else {
             None
         };
+        let metrics = parse_metrics(&var)?;
 
         let sampler = parse_sampler(&var)?;
         let propagators = match var("OTEL_PROPAGATORS") {
@@ -347,6 +418,7 @@ impl Config {
             capture_io,
             value_length_limit,
             inbound_context,
+            metrics,
         })
     }
 }
@@ -379,14 +451,48 @@ fn parse_exporters(value: &str) -> Result<ExporterList, Error> {
     Ok(list)
 }
 
-fn parse_otlp(var: &impl Fn(&str) -> Option<String>) -> Result<OtlpTarget, Error> {
-    let (protocol_variable, protocol_value) = first_set(
-        var,
-        &[
-            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-            "OTEL_EXPORTER_OTLP_PROTOCOL",
-        ],
-    );
+/// One signal's variables and HTTP path, per the OTLP exporter spec: the
+/// signal-specific variable beats the generic `OTEL_EXPORTER_OTLP_*` one.
+struct OtlpSignal {
+    path: &'static str,
+    endpoint: &'static str,
+    protocol: &'static str,
+    headers: &'static str,
+    timeout: &'static str,
+}
+
+const TRACES_SIGNAL: OtlpSignal = OtlpSignal {
+    path: "/v1/traces",
+    endpoint: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    protocol: "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+    headers: "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+    timeout: "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+};
+
+const METRICS_SIGNAL: OtlpSignal = OtlpSignal {
+    path: "/v1/metrics",
+    endpoint: "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+    protocol: "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
+    headers: "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+    timeout: "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT",
+};
+
+impl OtlpSignal {
+    /// The signal's URL below a base endpoint (gRPC has no per-signal path).
+    fn url(&self, base: &str, protocol: Protocol) -> String {
+        match protocol {
+            Protocol::Grpc => base.to_string(),
+            _ => format!("{}{}", base.trim_end_matches('/'), self.path),
+        }
+    }
+}
+
+fn parse_otlp(
+    var: &impl Fn(&str) -> Option<String>,
+    signal: &OtlpSignal,
+) -> Result<OtlpTarget, Error> {
+    let (protocol_variable, protocol_value) =
+        first_set(var, &[signal.protocol, "OTEL_EXPORTER_OTLP_PROTOCOL"]);
     let protocol = match protocol_value.as_deref().map(str::trim) {
         None | Some("http/protobuf") => Protocol::HttpProtobuf,
         Some("http/json") => Protocol::HttpJson,
@@ -409,45 +515,30 @@ fn parse_otlp(var: &impl Fn(&str) -> Option<String>) -> Result<OtlpTarget, Error
         }
     };
 
-    let signal_endpoint = var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+    let signal_endpoint = var(signal.endpoint);
     let base_endpoint = var("OTEL_EXPORTER_OTLP_ENDPOINT");
     let (endpoint, endpoint_is_default) = match (signal_endpoint, base_endpoint) {
         // The signal-specific endpoint is used verbatim, per the OTLP exporter spec.
-        (Some(url), _) => (
-            validate_url("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", &url)?,
-            false,
-        ),
+        (Some(url), _) => (validate_url(signal.endpoint, &url)?, false),
         (None, Some(url)) => {
             let base = validate_url("OTEL_EXPORTER_OTLP_ENDPOINT", &url)?;
-            (signal_url(&base, protocol), false)
+            (signal.url(&base, protocol), false)
         }
         (None, None) => {
             let base = match protocol {
                 Protocol::Grpc => DEFAULT_OTLP_GRPC_ENDPOINT,
                 _ => DEFAULT_OTLP_HTTP_ENDPOINT,
             };
-            (signal_url(base, protocol), true)
+            (signal.url(base, protocol), true)
         }
     };
 
-    let headers = match first_set(
-        var,
-        &[
-            "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
-            "OTEL_EXPORTER_OTLP_HEADERS",
-        ],
-    ) {
+    let headers = match first_set(var, &[signal.headers, "OTEL_EXPORTER_OTLP_HEADERS"]) {
         (_, None) => Vec::new(),
         (variable, Some(value)) => parse_key_values(variable, &value, true)?,
     };
 
-    let timeout = match first_set(
-        var,
-        &[
-            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
-            "OTEL_EXPORTER_OTLP_TIMEOUT",
-        ],
-    ) {
+    let timeout = match first_set(var, &[signal.timeout, "OTEL_EXPORTER_OTLP_TIMEOUT"]) {
         (_, None) => DEFAULT_OTLP_TIMEOUT,
         (variable, Some(value)) => Duration::from_millis(parse_positive(variable, &value)? as u64),
     };
@@ -461,11 +552,40 @@ fn parse_otlp(var: &impl Fn(&str) -> Option<String>) -> Result<OtlpTarget, Error
     })
 }
 
-fn signal_url(base: &str, protocol: Protocol) -> String {
-    match protocol {
-        Protocol::Grpc => base.to_string(),
-        _ => format!("{}/v1/traces", base.trim_end_matches('/')),
+fn parse_metrics(var: &impl Fn(&str) -> Option<String>) -> Result<MetricsConfig, Error> {
+    let mut otlp_on = false;
+    if let Some(value) = var("OTEL_METRICS_EXPORTER") {
+        for name in value.split(',').map(str::trim) {
+            match name.to_ascii_lowercase().as_str() {
+                "otlp" => otlp_on = true,
+                "none" => {}
+                _ => {
+                    return Err(Error::InvalidSetting {
+                        variable: "OTEL_METRICS_EXPORTER",
+                        value: value.to_string(),
+                        problem: format!("unknown exporter {name:?}"),
+                        accepted: "a comma list of otlp, none",
+                    })
+                }
+            }
+        }
     }
+    let export_interval = match var("OTEL_METRIC_EXPORT_INTERVAL") {
+        None => DEFAULT_METRIC_EXPORT_INTERVAL,
+        Some(value) => {
+            Duration::from_millis(parse_positive("OTEL_METRIC_EXPORT_INTERVAL", &value)? as u64)
+        }
+    };
+    let otlp = if otlp_on {
+        Some(parse_otlp(var, &METRICS_SIGNAL)?)
+    } else {
+        None
+    };
+    Ok(MetricsConfig {
+        otlp,
+        extra_otlp: Vec::new(),
+        export_interval,
+    })
 }
 
 fn parse_langfuse(var: &impl Fn(&str) -> Option<String>) -> Result<Option<LangfuseTarget>, Error> {
@@ -927,6 +1047,133 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn metrics_are_off_by_default() {
+        let config = parse(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318")]).unwrap();
+        assert_eq!(config.metrics, MetricsConfig::default());
+        assert!(!config.metrics.is_enabled());
+        assert_eq!(config.metrics.export_interval, Duration::from_secs(60));
+        let config = parse(&[("OTEL_METRICS_EXPORTER", "none")]).unwrap();
+        assert!(!config.metrics.is_enabled());
+    }
+
+    #[test]
+    fn metrics_endpoints_follow_the_exporter_spec() {
+        let config = parse(&[("OTEL_METRICS_EXPORTER", "otlp")]).unwrap();
+        let otlp = config.metrics.otlp.unwrap();
+        assert_eq!(otlp.endpoint, "http://localhost:4318/v1/metrics");
+        assert!(otlp.endpoint_is_default);
+        assert_eq!(otlp.protocol, Protocol::HttpProtobuf);
+        assert_eq!(otlp.timeout, Duration::from_secs(10));
+
+        let config = parse(&[
+            ("OTEL_METRICS_EXPORTER", "none, OTLP"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=k1"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+            ("OTEL_METRIC_EXPORT_INTERVAL", "1500"),
+        ])
+        .unwrap();
+        assert_eq!(config.metrics.export_interval, Duration::from_millis(1500));
+        let otlp = config.metrics.otlp.unwrap();
+        assert_eq!(otlp.endpoint, "http://c:4318/v1/metrics");
+        assert!(!otlp.endpoint_is_default);
+        assert_eq!(otlp.protocol, Protocol::HttpJson);
+        assert_eq!(otlp.headers, vec![("api-key".into(), "k1".into())]);
+        assert_eq!(otlp.timeout, Duration::from_millis(2500));
+        // The traces keep their own path.
+        assert_eq!(config.otlp.unwrap().endpoint, "http://c:4318/v1/traces");
+
+        // The metrics-specific variables beat the generic ones and leave the traces alone.
+        let config = parse(&[
+            ("OTEL_METRICS_EXPORTER", "otlp"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
+            (
+                "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+                "https://m:443/custom",
+            ),
+            ("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "http/json"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=generic"),
+            ("OTEL_EXPORTER_OTLP_METRICS_HEADERS", "api-key=metrics"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+            ("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "700"),
+        ])
+        .unwrap();
+        let metrics = config.metrics.otlp.unwrap();
+        assert_eq!(metrics.endpoint, "https://m:443/custom");
+        assert_eq!(metrics.protocol, Protocol::HttpJson);
+        assert_eq!(metrics.headers, vec![("api-key".into(), "metrics".into())]);
+        assert_eq!(metrics.timeout, Duration::from_millis(700));
+        let traces = config.otlp.unwrap();
+        assert_eq!(traces.endpoint, "http://c:4318/v1/traces");
+        assert_eq!(traces.protocol, Protocol::HttpProtobuf);
+        assert_eq!(traces.headers, vec![("api-key".into(), "generic".into())]);
+        assert_eq!(traces.timeout, Duration::from_millis(2500));
+    }
+
+    #[test]
+    fn metrics_misconfiguration_names_the_variable_and_the_accepted_values() {
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+        let cases: &[Case] = &[
+            (
+                &[("OTEL_METRICS_EXPORTER", "otlp,prometheus")],
+                &["OTEL_METRICS_EXPORTER", "\"prometheus\"", "otlp, none"],
+            ),
+            (
+                &[("OTEL_METRIC_EXPORT_INTERVAL", "0")],
+                &["OTEL_METRIC_EXPORT_INTERVAL", "positive integer"],
+            ),
+            (
+                &[("OTEL_METRIC_EXPORT_INTERVAL", "1s")],
+                &["OTEL_METRIC_EXPORT_INTERVAL", "greater than 0"],
+            ),
+            (
+                &[
+                    ("OTEL_METRICS_EXPORTER", "otlp"),
+                    ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "collector:4318"),
+                ],
+                &["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http:// or https://"],
+            ),
+            (
+                &[
+                    ("OTEL_METRICS_EXPORTER", "otlp"),
+                    ("OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "udp"),
+                ],
+                &["OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "unknown protocol"],
+            ),
+            (
+                &[
+                    ("OTEL_METRICS_EXPORTER", "otlp"),
+                    ("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "soon"),
+                ],
+                &["OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "positive integer"],
+            ),
+        ];
+        for (vars, needles) in cases {
+            let message = error(vars);
+            for needle in *needles {
+                assert!(
+                    message.contains(needle),
+                    "{vars:?}: {message:?} should contain {needle:?}"
+                );
+            }
+        }
+        // Metrics header values are secrets too.
+        let message = error(&[
+            ("OTEL_METRICS_EXPORTER", "otlp"),
+            (
+                "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+                "authorization=top-secret,broken",
+            ),
+        ]);
+        assert!(
+            message.contains("OTEL_EXPORTER_OTLP_METRICS_HEADERS"),
+            "{message}"
+        );
+        assert!(!message.contains("top-secret"), "{message}");
     }
 
     #[test]

@@ -431,8 +431,8 @@ async fn bad_requests_are_rejected_without_losing_stored_spans() {
 
     let res = send(&collector, "POST", "/v1/nothing", &json, b"{}").await;
     assert_eq!(res.status, 404);
-    // Metrics are not implemented yet: must not be mistaken for traces.
-    let res = send(&collector, "POST", "/v1/metrics", &json, b"{}").await;
+    // Logs are not implemented: must not be mistaken for traces.
+    let res = send(&collector, "POST", "/v1/logs", &json, b"{}").await;
     assert_eq!(res.status, 404);
 
     let res = send(&collector, "GET", "/v1/traces", &[], b"").await;

@@ -160,7 +160,11 @@ pub fn install(config: Config) -> Result<Guard, Error> {
         });
     }
     let (provider, mut health) = build_provider(&config)?;
-    let metrics = build_meter_provider(&config)?;
+    let metrics = if config.metrics.is_enabled() {
+        Some(build_meter_provider(&config)?)
+    } else {
+        None
+    };
     opentelemetry::global::set_tracer_provider(provider.clone());
     let (meter_provider, instruments) = match metrics {
         None => (None, None),

@@ -1,0 +1,109 @@
+//! The meter provider behind [`crate::metrics`]: one `PeriodicReader` (its
+//! own thread, interval `OTEL_METRIC_EXPORT_INTERVAL`) per OTLP destination,
+//! so a slow backend delays neither the others nor any request.
+
+use std::sync::Arc;
+
+use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
+
+use super::{resource, ExportHealth, PinnedHeadersClient, ReportingMetricExporter};
+use crate::config::{Config, OtlpTarget, Protocol};
+use crate::error::Error;
+
+/// Builds the meter provider for `config.metrics` without installing it
+/// globally: one reader per destination (none when metrics are off).
+pub fn build_meter_provider(
+    config: &Config,
+) -> Result<(SdkMeterProvider, Vec<Arc<ExportHealth>>), Error> {
+    let metrics = &config.metrics;
+    let mut builder = SdkMeterProvider::builder().with_resource(resource(config));
+    let mut health = Vec::new();
+    let destinations = metrics.otlp.iter().map(|otlp| {
+        let hint = if otlp.endpoint_is_default {
+            "Nothing listens on the OpenTelemetry default endpoint: set OTEL_EXPORTER_OTLP_ENDPOINT \
+             (or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) to your collector, or OTEL_METRICS_EXPORTER=none."
+        } else {
+            "Check OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) and that the collector runs."
+        };
+        (otlp, hint)
+    });
+    let extras = metrics
+        .extra_otlp
+        .iter()
+        .map(|extra| (extra, "Check that the collector runs."));
+    for (target, hint) in destinations.chain(extras) {
+        let report = ExportHealth::new_metrics(
+            format!("the OTLP collector at {}", target.endpoint),
+            hint.to_string(),
+        );
+        health.push(report.clone());
+        let exporter = ReportingMetricExporter::new(otlp_metric_exporter(target)?, report);
+        builder = builder.with_reader(
+            PeriodicReader::builder(exporter)
+                .with_interval(metrics.export_interval)
+                .build(),
+        );
+    }
+    Ok((builder.build(), health))
+}
+
+fn otlp_metric_exporter(target: &OtlpTarget) -> Result<opentelemetry_otlp::MetricExporter, Error> {
+    const NAME: &str = "OTLP metrics";
+    let protocol = match target.protocol {
+        Protocol::HttpProtobuf => opentelemetry_otlp::Protocol::HttpBinary,
+        Protocol::HttpJson => opentelemetry_otlp::Protocol::HttpJson,
+        Protocol::Grpc => return grpc_metric_exporter(NAME, target),
+    };
+    let client = PinnedHeadersClient::new(NAME, &target.headers, target.timeout)?;
+    opentelemetry_otlp::MetricExporter::builder()
+        .with_http()
+        .with_http_client(client)
+        .with_endpoint(target.endpoint.clone())
+        .with_protocol(protocol)
+        .with_timeout(target.timeout)
+        .build()
+        .map_err(|error| Error::Exporter {
+            destination: NAME.to_string(),
+            reason: error.to_string(),
+        })
+}
+
+#[cfg(feature = "grpc")]
+fn grpc_metric_exporter(
+    name: &str,
+    target: &OtlpTarget,
+) -> Result<opentelemetry_otlp::MetricExporter, Error> {
+    use opentelemetry_otlp::tonic_types::metadata::MetadataMap;
+    use opentelemetry_otlp::WithTonicConfig;
+    let build_error = |reason: String| Error::Exporter {
+        destination: name.to_string(),
+        reason,
+    };
+    let mut headers = http::HeaderMap::new();
+    for (key, value) in &target.headers {
+        let key = http::HeaderName::from_bytes(key.as_bytes())
+            .map_err(|_| build_error(format!("{key:?} is not valid gRPC metadata")))?;
+        let value = http::HeaderValue::from_str(value)
+            .map_err(|_| build_error(format!("the value of {key} is not valid gRPC metadata")))?;
+        headers.append(key, value);
+    }
+    opentelemetry_otlp::MetricExporter::builder()
+        .with_tonic()
+        .with_endpoint(target.endpoint.clone())
+        .with_timeout(target.timeout)
+        .with_metadata(MetadataMap::from_headers(headers))
+        .build()
+        .map_err(|error| build_error(error.to_string()))
+}
+
+#[cfg(not(feature = "grpc"))]
+fn grpc_metric_exporter(
+    name: &str,
+    _target: &OtlpTarget,
+) -> Result<opentelemetry_otlp::MetricExporter, Error> {
+    Err(Error::Exporter {
+        destination: name.to_string(),
+        reason: "gRPC export needs the `grpc` feature of mcp-trace-runtime".into(),
+    })
+}
