@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use futures_core::stream::BoxStream;
 use http::{HeaderName, HeaderValue};
@@ -28,6 +29,7 @@ use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Map, Value};
 
 use crate::conventions::{self as mcp, Outcome};
+use crate::metrics;
 use crate::propagation::{self, META_KEYS};
 
 /// Why a client call failed (transport, protocol or server error); the
@@ -209,13 +211,23 @@ impl McpClient {
     }
 }
 
-/// A CLIENT span around one request in `native` mode; the current context otherwise.
+/// A CLIENT span around one request in `native` mode (the current context
+/// otherwise), and its duration measurement when metrics are on.
 struct ClientSpan {
     span: Option<Context>,
+    method: &'static str,
+    target: Option<String>,
+    transport: &'static str,
+    started: Instant,
 }
 
 impl ClientSpan {
-    fn start(method: &str, target: Option<&str>, peer: &[KeyValue]) -> ClientSpan {
+    fn start(method: &'static str, target: Option<&str>, peer: &[KeyValue]) -> ClientSpan {
+        let transport = if peer.iter().any(|kv| kv.value.as_str() == "pipe") {
+            "pipe"
+        } else {
+            "tcp"
+        };
         let span = mcp::enabled().then(|| {
             let mut attributes = vec![KeyValue::new(mcp::MCP_METHOD_NAME, method.to_string())];
             if method == "tools/call" {
@@ -224,7 +236,13 @@ impl ClientSpan {
             attributes.extend_from_slice(peer);
             mcp::start_client_span(method, target, attributes)
         });
-        ClientSpan { span }
+        ClientSpan {
+            span,
+            method,
+            target: target.map(str::to_string),
+            transport,
+            started: Instant::now(),
+        }
     }
 
     /// The context the request carries.
@@ -235,6 +253,15 @@ impl ClientSpan {
     fn end(&self, outcome: Outcome) {
         if let Some(cx) = &self.span {
             mcp::end_span(cx, &outcome);
+        }
+        if metrics::enabled() {
+            let attributes = mcp::metric_attributes(
+                self.method,
+                self.target.as_deref(),
+                &outcome,
+                self.transport,
+            );
+            metrics::record_client_operation(self.started.elapsed(), &attributes);
         }
     }
 

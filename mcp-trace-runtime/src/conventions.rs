@@ -140,6 +140,32 @@ pub fn end_span(cx: &Context, outcome: &Outcome) {
     span.end();
 }
 
+/// The attributes of an operation-duration measurement: low-cardinality
+/// only (no ids), as the metric conventions ask.
+pub fn metric_attributes(
+    method: &str,
+    target: Option<&str>,
+    outcome: &Outcome,
+    transport: &'static str,
+) -> Vec<KeyValue> {
+    let mut attributes = vec![
+        KeyValue::new(MCP_METHOD_NAME, method.to_string()),
+        KeyValue::new(NETWORK_TRANSPORT, transport),
+    ];
+    if let ("tools/call", Some(tool)) = (method, target) {
+        attributes.push(KeyValue::new(GEN_AI_TOOL_NAME, tool.to_string()));
+    }
+    match outcome {
+        Outcome::Ok => {}
+        Outcome::ToolError(_) => attributes.push(KeyValue::new(ERROR_TYPE, "tool_error")),
+        Outcome::RpcError { code, .. } => {
+            attributes.push(KeyValue::new(ERROR_TYPE, code.to_string()))
+        }
+        Outcome::Failed(_) => attributes.push(KeyValue::new(ERROR_TYPE, "transport_error")),
+    }
+    attributes
+}
+
 /// Whether `native` mode's CLIENT / SERVER spans are on.
 pub fn enabled() -> bool {
     settings::mode() == settings::Mode::Native

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use mcp_trace_runtime::collector::Collector;
 use mcp_trace_runtime::config::OtlpTarget;
-use mcp_trace_runtime::trace_tree;
+use mcp_trace_runtime::{metrics, trace_tree};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -55,9 +55,42 @@ pub async fn run(
                 .any(|span| span.trace_id == trace_id && span.name == "weather_request")
         })
         .await;
-    let tree = trace_tree::render_trace(&spans, &outcome.trace_id);
+    let mut report = trace_tree::render_trace(&spans, &outcome.trace_id);
+    report.push_str(&durations(&collector));
     collector.shutdown();
-    Ok((outcome, tree))
+    Ok((outcome, report))
+}
+
+/// One line per measured operation, from the duration histograms both
+/// processes exported.
+fn durations(collector: &Collector) -> String {
+    let mut lines = Vec::new();
+    for (side, name) in [
+        ("client", metrics::CLIENT_OPERATION_DURATION),
+        ("server", metrics::SERVER_OPERATION_DURATION),
+    ] {
+        let Some(metric) = collector.latest_metric(name) else {
+            continue;
+        };
+        for point in &metric.points {
+            let method = point.attr_str("mcp.method.name").unwrap_or("?");
+            let tool = point.attr_str("gen_ai.tool.name").unwrap_or("");
+            let mean_ms = point.sum.unwrap_or(0.0) / point.count.max(1) as f64 * 1e3;
+            lines.push(format!(
+                "  {side:<6}  {:<26}  {} × {mean_ms:.2} ms",
+                format!("{method} {tool}").trim_end(),
+                point.count
+            ));
+        }
+    }
+    if lines.is_empty() {
+        return String::new();
+    }
+    lines.sort();
+    format!(
+        "\nOperation durations (mcp.client/server.operation.duration histograms, over OTLP):\n{}\n",
+        lines.join("\n")
+    )
 }
 
 /// Tracing from the environment, plus the embedded collector. Without any
@@ -77,6 +110,18 @@ pub fn install_tracing(
         config.otlp = None;
     }
     config.extra_otlp.push(OtlpTarget::http(collector));
+    if config
+        .metrics
+        .otlp
+        .as_ref()
+        .is_some_and(|otlp| otlp.endpoint_is_default)
+    {
+        config.metrics.otlp = None;
+    }
+    config
+        .metrics
+        .extra_otlp
+        .push(OtlpTarget::http_metrics(collector));
     config
         .service_version
         .get_or_insert_with(|| env!("CARGO_PKG_VERSION").to_string());

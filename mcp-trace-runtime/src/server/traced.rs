@@ -6,6 +6,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::{Context, KeyValue};
@@ -13,6 +14,7 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer};
 
 use crate::conventions::{self as mcp, Outcome};
+use crate::metrics;
 use crate::propagation;
 
 /// The peer address of an HTTP connection, put in each request's extensions
@@ -32,8 +34,9 @@ impl ObservationClaim {
     }
 }
 
-/// Runs one request's handling inside its SERVER span (`native` mode only);
-/// `handle` gets the span's context to hand on to the tool.
+/// Runs one request's handling inside its SERVER span (`native` mode; `handle`
+/// gets the span's context to hand on to the tool) and measures its duration
+/// (when metrics are on).
 pub(crate) async fn traced<T, F>(
     method: &str,
     target: Option<&str>,
@@ -44,17 +47,20 @@ where
     T: TracedResult,
     F: Future<Output = Result<T, ErrorData>>,
 {
-    if !mcp::enabled() {
-        return handle(None).await;
-    }
-    let cx = mcp::start_server_span(
-        method,
-        target,
-        caller_context(context),
-        attributes(method, target, context),
-    )
-    .with_value(Arc::new(ObservationClaim::default()));
-    let result = handle(Some(cx.clone())).with_context(cx.clone()).await;
+    let started = Instant::now();
+    let span = mcp::enabled().then(|| {
+        mcp::start_server_span(
+            method,
+            target,
+            caller_context(context),
+            attributes(method, target, context),
+        )
+        .with_value(Arc::new(ObservationClaim::default()))
+    });
+    let result = match &span {
+        Some(cx) => handle(Some(cx.clone())).with_context(cx.clone()).await,
+        None => handle(None).await,
+    };
     let outcome = match &result {
         Ok(value) => value.outcome(),
         Err(error) => Outcome::RpcError {
@@ -62,7 +68,20 @@ where
             message: error.message.to_string(),
         },
     };
-    mcp::end_span(&cx, &outcome);
+    if let Some(cx) = &span {
+        mcp::end_span(cx, &outcome);
+    }
+    if metrics::enabled() {
+        let transport = if context.extensions.get::<http::request::Parts>().is_some() {
+            "tcp"
+        } else {
+            "pipe"
+        };
+        metrics::record_server_operation(
+            started.elapsed(),
+            &mcp::metric_attributes(method, target, &outcome, transport),
+        );
+    }
     result
 }
 
