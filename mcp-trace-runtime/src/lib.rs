@@ -11,6 +11,11 @@
 //! | [`propagation`] | trace context in and out of HTTP headers and MCP `_meta` |
 //! | [`scope`] | the request being served, as a task-local, and a tower layer that sets it |
 //! | [`observe`] | observation spans with Langfuse input / output / error attributes |
+//! | [`tool`] | `#[mcp_tool]` registrations: definitions, argument parsing, schemas, outputs |
+//! | [`server`] | an MCP server on rmcp serving the registrations, with SERVER spans in `native` mode |
+//! | [`client`] | an MCP client on rmcp whose requests carry the trace context, with CLIENT spans |
+//! | [`conventions`] | the OpenTelemetry MCP conventions: span names, attributes, CLIENT / SERVER spans |
+//! | [`metrics`] | the `mcp.{client,server}.operation.duration` histograms |
 //! | [`settings`] | process-wide switches read on the hot path (mode, capture, limits) |
 //! | [`collector`] | an embedded OTLP/HTTP receiver for demos and tests |
 //! | [`trace_tree`] | prints received spans as a distributed trace tree |
