@@ -10,7 +10,7 @@
 //! | [`export`] | build the tracer provider: exporters, batching, sampling, the [`Guard`] |
 //! | [`propagation`] | trace context in and out of HTTP headers and MCP `_meta` |
 //! | [`scope`] | the request being served, as a task-local, and a tower layer that sets it |
-//! | [`observe`] | observation spans with Langfuse input / output / error attributes |
+//! | [`mod@observe`] | observation spans with Langfuse input / output / error attributes |
 //! | [`tool`] | `#[mcp_tool]` registrations: definitions, argument parsing, schemas, outputs |
 //! | [`server`] | an MCP server on rmcp serving the registrations, with SERVER spans in `native` mode |
 //! | [`client`] | an MCP client on rmcp whose requests carry the trace context, with CLIENT spans |

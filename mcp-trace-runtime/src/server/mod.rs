@@ -96,7 +96,7 @@ pub struct McpServer {
 
 impl McpServer {
     /// Serves every `#[mcp_tool]` in the program
-    /// ([`registered_tools`](crate::tool::registered_tools)).
+    /// ([`registered_tools`]).
     ///
     /// ```
     /// let server = mcp_trace_runtime::server::McpServer::new("weather", "1.0.0");
