@@ -13,11 +13,14 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
 
-def setup(service_name: str) -> trace.Tracer:
+def setup(service_name: str, make_global: bool = True) -> trace.Tracer:
+    """A tracer for `service_name`; its provider becomes the global one (which
+    libraries such as FastMCP and the MCP SDK use) only if `make_global`."""
     provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter()))
-    trace.set_tracer_provider(provider)
-    return trace.get_tracer(service_name)
+    if make_global:
+        trace.set_tracer_provider(provider)
+    return provider.get_tracer(service_name)

@@ -11,7 +11,9 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// Path of a workspace binary (`weather-server`, `weather-client`) built in
-/// the same profile as the running test, building it first when missing.
+/// the same profile as the running test. The first call in a test process
+/// runs `cargo build` for both (quick when they are current): a test must
+/// never run a binary older than the code it tests.
 pub fn binary(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
     let test_executable = std::env::current_exe().expect("the test knows its own path");
@@ -21,7 +23,7 @@ pub fn binary(name: &str) -> PathBuf {
         .and_then(|deps| deps.parent())
         .expect("tests run from target/<profile>/deps");
     let path = profile_dir.join(name);
-    if !path.exists() {
+    {
         BUILT.get_or_init(|| {
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
             let mut build = std::process::Command::new(cargo);
@@ -33,7 +35,11 @@ pub fn binary(name: &str) -> PathBuf {
             assert!(status.success(), "building the weather binaries failed");
         });
     }
-    assert!(path.exists(), "{} is missing after the build", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing after the build",
+        path.display()
+    );
     path
 }
 
@@ -97,6 +103,7 @@ pub async fn run_client(args: &[&str], env: &[(&str, &str)]) -> Output {
         .args(args)
         .envs(env.iter().copied())
         .stdin(Stdio::null())
+        .kill_on_drop(true)
         .output()
         .await
         .expect("weather-client runs")

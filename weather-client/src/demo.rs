@@ -175,12 +175,13 @@ pub async fn serve(collector: &str) -> std::process::ExitCode {
         stateless: false,
         allow_hosts: Vec::new(),
     };
+    let signal = weather_server::shutdown_signal();
     let stop = async {
         let mut stdin = tokio::io::stdin();
         let mut sink = tokio::io::sink();
         tokio::select! {
             _ = tokio::io::copy(&mut stdin, &mut sink) => {}
-            _ = weather_server::shutdown_signal() => {}
+            _ = signal => {}
         }
     };
     let result = weather_server::serve(&args, stop).await;

@@ -14,13 +14,9 @@ use mcp_trace_runtime::server::{serve_http, serve_stdio, HttpOptions, McpServer}
 /// Name the server reports in `initialize` and the default `service.name`.
 pub const SERVICE_NAME: &str = "weather-server";
 
-/// Command line of `weather-server`.
-///
-/// ```
-/// use clap::Parser;
-/// let args = weather_server::ServerArgs::parse_from(["weather-server", "--port", "0", "--stateless"]);
-/// assert_eq!((args.host.as_str(), args.port, args.stateless), ("127.0.0.1", 0, true));
-/// ```
+// This doc comment is the program's `--help` text; the example of parsing
+// the command line lives on `weather_server()`.
+/// Weather Assistant MCP server, traced with mcp-trace
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "weather-server",
@@ -49,6 +45,13 @@ pub struct ServerArgs {
 }
 
 /// The MCP server with the two weather tools.
+///
+/// ```
+/// use clap::Parser;
+/// let args = weather_server::ServerArgs::parse_from(["weather-server", "--port", "0", "--stateless"]);
+/// assert_eq!((args.host.as_str(), args.port, args.stateless), ("127.0.0.1", 0, true));
+/// assert_eq!(weather_server::weather_server().tools().len(), 2);
+/// ```
 pub fn weather_server() -> McpServer {
     McpServer::with_tools(
         "Weather Assistant",
@@ -84,27 +87,37 @@ pub async fn serve(
     Ok(())
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is
+/// called, not when the future is first polled: call it before announcing
+/// the server, so a signal sent right after the start-up lines stops it
+/// gracefully instead of killing it.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => {
-                    let _ = interrupt.await;
-                    return;
+        use tokio::signal::unix::{signal, SignalKind};
+        let handlers = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        );
+        async move {
+            match handlers {
+                (Ok(mut interrupt), Ok(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
                 }
-            };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = interrupt.await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
