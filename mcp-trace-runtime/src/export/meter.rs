@@ -74,27 +74,17 @@ fn grpc_metric_exporter(
     name: &str,
     target: &OtlpTarget,
 ) -> Result<opentelemetry_otlp::MetricExporter, Error> {
-    use opentelemetry_otlp::tonic_types::metadata::MetadataMap;
     use opentelemetry_otlp::WithTonicConfig;
-    let build_error = |reason: String| Error::Exporter {
-        destination: name.to_string(),
-        reason,
-    };
-    let mut headers = http::HeaderMap::new();
-    for (key, value) in &target.headers {
-        let key = http::HeaderName::from_bytes(key.as_bytes())
-            .map_err(|_| build_error(format!("{key:?} is not valid gRPC metadata")))?;
-        let value = http::HeaderValue::from_str(value)
-            .map_err(|_| build_error(format!("the value of {key} is not valid gRPC metadata")))?;
-        headers.append(key, value);
-    }
     opentelemetry_otlp::MetricExporter::builder()
         .with_tonic()
         .with_endpoint(target.endpoint.clone())
         .with_timeout(target.timeout)
-        .with_metadata(MetadataMap::from_headers(headers))
+        .with_metadata(super::grpc_metadata(name, target)?)
         .build()
-        .map_err(|error| build_error(error.to_string()))
+        .map_err(|error| Error::Exporter {
+            destination: name.to_string(),
+            reason: error.to_string(),
+        })
 }
 
 #[cfg(not(feature = "grpc"))]

@@ -293,8 +293,25 @@ fn grpc_exporter(
     name: &str,
     target: &OtlpTarget,
 ) -> Result<opentelemetry_otlp::SpanExporter, Error> {
-    use opentelemetry_otlp::tonic_types::metadata::MetadataMap;
     use opentelemetry_otlp::WithTonicConfig;
+    opentelemetry_otlp::SpanExporter::builder()
+        .with_tonic()
+        .with_endpoint(target.endpoint.clone())
+        .with_timeout(target.timeout)
+        .with_metadata(grpc_metadata(name, target)?)
+        .build()
+        .map_err(|error| Error::Exporter {
+            destination: name.to_string(),
+            reason: error.to_string(),
+        })
+}
+
+/// The target's headers as gRPC metadata (for spans and metrics alike).
+#[cfg(feature = "grpc")]
+pub(crate) fn grpc_metadata(
+    name: &str,
+    target: &OtlpTarget,
+) -> Result<opentelemetry_otlp::tonic_types::metadata::MetadataMap, Error> {
     let build_error = |reason: String| Error::Exporter {
         destination: name.to_string(),
         reason,
@@ -307,13 +324,7 @@ fn grpc_exporter(
             .map_err(|_| build_error(format!("the value of {key} is not valid gRPC metadata")))?;
         headers.append(key, value);
     }
-    opentelemetry_otlp::SpanExporter::builder()
-        .with_tonic()
-        .with_endpoint(target.endpoint.clone())
-        .with_timeout(target.timeout)
-        .with_metadata(MetadataMap::from_headers(headers))
-        .build()
-        .map_err(|error| build_error(error.to_string()))
+    Ok(opentelemetry_otlp::tonic_types::metadata::MetadataMap::from_headers(headers))
 }
 
 #[cfg(not(feature = "grpc"))]
