@@ -4,11 +4,10 @@
 
 use std::sync::Arc;
 
-use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 
-use super::{resource, ExportHealth, PinnedHeadersClient, ReportingMetricExporter};
-use crate::config::{Config, OtlpTarget, Protocol};
+use super::{resource, ExportHealth, ReportingMetricExporter};
+use crate::config::{Config, OtlpTarget};
 use crate::error::Error;
 
 /// Builds the meter provider for `config.metrics` without installing it
@@ -50,23 +49,13 @@ pub fn build_meter_provider(
 
 fn otlp_metric_exporter(target: &OtlpTarget) -> Result<opentelemetry_otlp::MetricExporter, Error> {
     const NAME: &str = "OTLP metrics";
-    let protocol = match target.protocol {
-        Protocol::HttpProtobuf => opentelemetry_otlp::Protocol::HttpBinary,
-        Protocol::HttpJson => opentelemetry_otlp::Protocol::HttpJson,
-        Protocol::Grpc => return grpc_metric_exporter(NAME, target),
+    let Some(protocol) = super::http_protocol(target) else {
+        return grpc_metric_exporter(NAME, target);
     };
-    let client = PinnedHeadersClient::new(NAME, &target.headers, target.timeout)?;
-    opentelemetry_otlp::MetricExporter::builder()
-        .with_http()
-        .with_http_client(client)
-        .with_endpoint(target.endpoint.clone())
-        .with_protocol(protocol)
-        .with_timeout(target.timeout)
+    let builder = opentelemetry_otlp::MetricExporter::builder().with_http();
+    super::configure_http(builder, NAME, target, protocol)?
         .build()
-        .map_err(|error| Error::Exporter {
-            destination: NAME.to_string(),
-            reason: error.to_string(),
-        })
+        .map_err(|error| super::exporter_error(NAME, &error))
 }
 
 #[cfg(feature = "grpc")]
@@ -74,17 +63,14 @@ fn grpc_metric_exporter(
     name: &str,
     target: &OtlpTarget,
 ) -> Result<opentelemetry_otlp::MetricExporter, Error> {
-    use opentelemetry_otlp::WithTonicConfig;
+    use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
     opentelemetry_otlp::MetricExporter::builder()
         .with_tonic()
         .with_endpoint(target.endpoint.clone())
         .with_timeout(target.timeout)
         .with_metadata(super::grpc_metadata(name, target)?)
         .build()
-        .map_err(|error| Error::Exporter {
-            destination: name.to_string(),
-            reason: error.to_string(),
-        })
+        .map_err(|error| super::exporter_error(name, &error))
 }
 
 #[cfg(not(feature = "grpc"))]

@@ -268,24 +268,45 @@ fn otlp_exporter(
     name: &str,
     target: &OtlpTarget,
 ) -> Result<opentelemetry_otlp::SpanExporter, Error> {
-    let build_error = |error: &dyn std::fmt::Display| Error::Exporter {
-        destination: name.to_string(),
-        reason: error.to_string(),
+    let Some(protocol) = http_protocol(target) else {
+        return grpc_exporter(name, target);
     };
-    let protocol = match target.protocol {
-        Protocol::HttpProtobuf => opentelemetry_otlp::Protocol::HttpBinary,
-        Protocol::HttpJson => opentelemetry_otlp::Protocol::HttpJson,
-        Protocol::Grpc => return grpc_exporter(name, target),
-    };
+    let builder = opentelemetry_otlp::SpanExporter::builder().with_http();
+    configure_http(builder, name, target, protocol)?
+        .build()
+        .map_err(|error| exporter_error(name, &error))
+}
+
+/// The OTLP/HTTP wire format of `target`, or `None` for gRPC.
+pub(crate) fn http_protocol(target: &OtlpTarget) -> Option<opentelemetry_otlp::Protocol> {
+    match target.protocol {
+        Protocol::HttpProtobuf => Some(opentelemetry_otlp::Protocol::HttpBinary),
+        Protocol::HttpJson => Some(opentelemetry_otlp::Protocol::HttpJson),
+        Protocol::Grpc => None,
+    }
+}
+
+/// What every OTLP/HTTP exporter of ours shares, spans and metrics alike:
+/// the destination's pinned headers, its endpoint, protocol and timeout.
+pub(crate) fn configure_http<B: WithExportConfig + WithHttpConfig>(
+    builder: B,
+    name: &str,
+    target: &OtlpTarget,
+    protocol: opentelemetry_otlp::Protocol,
+) -> Result<B, Error> {
     let client = PinnedHeadersClient::new(name, &target.headers, target.timeout)?;
-    opentelemetry_otlp::SpanExporter::builder()
-        .with_http()
+    Ok(builder
         .with_http_client(client)
         .with_endpoint(target.endpoint.clone())
         .with_protocol(protocol)
-        .with_timeout(target.timeout)
-        .build()
-        .map_err(|error| build_error(&error))
+        .with_timeout(target.timeout))
+}
+
+pub(crate) fn exporter_error(name: &str, error: &dyn std::fmt::Display) -> Error {
+    Error::Exporter {
+        destination: name.to_string(),
+        reason: error.to_string(),
+    }
 }
 
 #[cfg(feature = "grpc")]
@@ -300,10 +321,7 @@ fn grpc_exporter(
         .with_timeout(target.timeout)
         .with_metadata(grpc_metadata(name, target)?)
         .build()
-        .map_err(|error| Error::Exporter {
-            destination: name.to_string(),
-            reason: error.to_string(),
-        })
+        .map_err(|error| exporter_error(name, &error))
 }
 
 /// The target's headers as gRPC metadata (for spans and metrics alike).
