@@ -5,7 +5,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-fn pretty(tokens: TokenStream) -> String {
+use crate::stack::Layer;
+
+pub(crate) fn pretty(tokens: TokenStream) -> String {
     let file: syn::File = syn::parse2(tokens).expect("the expansion parses as items");
     prettyplease::unparse(&file)
 }
@@ -13,6 +15,20 @@ fn pretty(tokens: TokenStream) -> String {
 /// Expands a stack the way rustc does: the outermost attribute first, then
 /// whatever attributes of ours remain on its output.
 fn expand_stack(item: TokenStream) -> String {
+    let items = expand_items(item, &[]);
+    pretty(quote!(#(#items)*))
+}
+
+/// The same, with `aliases` naming macros imported under another name
+/// (`use mcp_trace_runtime::with_otel_headers as ctx;` is `("ctx", WithOtelHeaders)`).
+pub(crate) fn expand_items(item: TokenStream, aliases: &[(&str, Layer)]) -> Vec<syn::Item> {
+    let layer_of = |attribute: &syn::Attribute| {
+        aliases
+            .iter()
+            .find(|(alias, _)| attribute.path().is_ident(alias))
+            .map(|(_, layer)| *layer)
+            .or_else(|| Layer::of(attribute))
+    };
     let mut items: Vec<syn::Item> = vec![syn::parse2(item).unwrap()];
     let mut output = Vec::new();
     while let Some(item) = items.pop() {
@@ -23,7 +39,7 @@ fn expand_stack(item: TokenStream) -> String {
         let Some(index) = function
             .attrs
             .iter()
-            .position(|attribute| crate::stack::Layer::of(attribute).is_some())
+            .position(|attribute| layer_of(attribute).is_some())
         else {
             output.push(syn::Item::Fn(function));
             continue;
@@ -34,15 +50,15 @@ fn expand_stack(item: TokenStream) -> String {
             _ => TokenStream::new(),
         };
         let tokens = quote!(#function);
-        let expanded = match crate::stack::Layer::of(&attribute).unwrap() {
-            crate::stack::Layer::McpTool => crate::mcp_tool::entry(args, tokens),
-            crate::stack::Layer::WithOtelHeaders => crate::with_otel_headers::entry(args, tokens),
-            crate::stack::Layer::Observe => crate::observe::entry(args, tokens),
+        let expanded = match layer_of(&attribute).unwrap() {
+            Layer::McpTool => crate::mcp_tool::entry(args, tokens),
+            Layer::WithOtelHeaders => crate::with_otel_headers::entry(args, tokens),
+            Layer::Observe => crate::observe::entry(args, tokens),
         };
         let file: syn::File = syn::parse2(expanded).unwrap();
         items.extend(file.items.into_iter().rev());
     }
-    pretty(quote!(#(#output)*))
+    output
 }
 
 fn non_blank_lines(text: &str) -> usize {

@@ -1,11 +1,38 @@
 //! The order of the decorator stack, checked at compile time.
 //!
-//! An attribute macro sees the attributes written below it. `#[mcp_tool]`
-//! must be outermost and `#[with_otel_headers]` must come before `#[observe]`
-//! — the caller's context has to be entered before the observation span
-//! opens, or the span is an orphan (what the Python stack silently does).
+//! `#[mcp_tool]` must be outermost and `#[with_otel_headers]` must come
+//! before `#[observe]` — the caller's context has to be entered before the
+//! observation span opens, or the span is an orphan (what the Python stack
+//! silently does).
+//!
+//! Attribute macros expand outermost first, so each macro sees two things:
+//!
+//! - the attributes written below it, recognised by the last segment of
+//!   their path ([`check_below`]). A macro imported under another name
+//!   (`use mcp_trace_runtime::with_otel_headers as ctx;`) escapes this;
+//! - what the macros written above it emitted, recognised by the shape of
+//!   their expansion, whatever name they were invoked under
+//!   ([`expanded_above`]). These markers cost nothing: they are the code the
+//!   expansions contain anyway —
+//!   - `#[observe]`: a body whose first statement is
+//!     `let observation = ::mcp_trace_runtime::observe::Observation::start…(…);`
+//!   - `#[with_otel_headers]` alone: a body that is exactly
+//!     `::mcp_trace_runtime::scope::in_caller_context(async move { … }).await`
+//!     or `let _caller_context = ::mcp_trace_runtime::scope::enter_caller_context(); { … }`,
+//!     from which [`caller_context_body`] gives the original block back;
+//!   - `#[with_otel_headers]` handing off to an `#[observe]` below it: that
+//!     attribute now carries the hidden option `__in_caller_context`.
+//!
+//! Between the two, every wrong order is refused whichever macro is renamed,
+//! and `#[observe]` under a renamed `#[with_otel_headers]` unwraps it and
+//! opens its span in the caller's context, exactly as in the hand-off.
+//! `#[mcp_tool]` needs no marker: nothing may be written above it.
 
-use syn::Attribute;
+use proc_macro2::TokenTree;
+use syn::{Attribute, Block, Expr, Meta, Pat, Stmt};
+
+use crate::function::Function;
+use crate::observe::IN_CALLER_CONTEXT;
 
 /// The three macros, in the order they must be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -33,6 +60,23 @@ impl Layer {
     }
 }
 
+/// Checks the stack from both sides: the attributes below `current`, and
+/// the expansions of the macros above it.
+pub fn check(current: Layer, function: &Function) -> syn::Result<()> {
+    check_below(current, &function.item.attrs)?;
+    match expanded_above(function) {
+        Some(above) if above > current => Err(syn::Error::new(
+            proc_macro2::Span::call_site(),
+            wrong_order(current, above),
+        )),
+        Some(above) if above == current => Err(syn::Error::new(
+            proc_macro2::Span::call_site(),
+            format!("#[{}] is applied twice", current.name()),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Fails when an attribute below `current` belongs above it.
 pub fn check_below(current: Layer, attributes_below: &[Attribute]) -> syn::Result<()> {
     for attribute in attributes_below {
@@ -40,13 +84,7 @@ pub fn check_below(current: Layer, attributes_below: &[Attribute]) -> syn::Resul
             Some(below) if below < current => {
                 return Err(syn::Error::new_spanned(
                     attribute,
-                    format!(
-                        "#[{}] must be written above #[{}]: the stack is \
-                         #[mcp_tool], then #[with_otel_headers], then #[observe] \
-                         (registration, then the caller's context, then the span inside it)",
-                        below.name(),
-                        current.name()
-                    ),
+                    wrong_order(below, current),
                 ))
             }
             Some(below) if below == current => {
@@ -60,3 +98,130 @@ pub fn check_below(current: Layer, attributes_below: &[Attribute]) -> syn::Resul
     }
     Ok(())
 }
+
+fn wrong_order(upper: Layer, lower: Layer) -> String {
+    format!(
+        "#[{}] must be written above #[{}]: the stack is \
+         #[mcp_tool], then #[with_otel_headers], then #[observe] \
+         (registration, then the caller's context, then the span inside it)",
+        upper.name(),
+        lower.name()
+    )
+}
+
+/// The macro written above whose expansion `function` is, if any (the
+/// markers are described in the module documentation).
+pub fn expanded_above(function: &Function) -> Option<Layer> {
+    if is_observation(&function.item.block) {
+        Some(Layer::Observe)
+    } else if caller_context_body(function).is_some()
+        || function.item.attrs.iter().any(is_handed_off)
+    {
+        Some(Layer::WithOtelHeaders)
+    } else {
+        None
+    }
+}
+
+/// `#[observe]`'s expansion: it starts with
+/// `let observation = ::mcp_trace_runtime::observe::Observation::start…(…);`.
+fn is_observation(block: &Block) -> bool {
+    let Some(Stmt::Local(local)) = block.stmts.first() else {
+        return false;
+    };
+    let Pat::Ident(binding) = &local.pat else {
+        return false;
+    };
+    let Some(Expr::Call(call)) = local.init.as_ref().map(|init| &*init.expr) else {
+        return false;
+    };
+    binding.ident == "observation"
+        && (is_runtime_path(&call.func, &["observe", "Observation", "start"])
+            || is_runtime_path(
+                &call.func,
+                &["observe", "Observation", "start_in_caller_context"],
+            ))
+}
+
+/// The original body of a function `#[with_otel_headers]` wrapped by itself
+/// (see `with_otel_headers::expand` and `Function::async_body`):
+/// `in_caller_context(async move { let _value: T = BODY; _value }).await`,
+/// `in_caller_context(async move BODY).await` when `T` is opaque, or
+/// `let _caller_context = enter_caller_context(); BODY`.
+pub fn caller_context_body(function: &Function) -> Option<Block> {
+    let stmts = function.item.block.stmts.as_slice();
+    if function.is_async() {
+        let [Stmt::Expr(Expr::Await(awaited), None)] = stmts else {
+            return None;
+        };
+        let Expr::Call(call) = &*awaited.base else {
+            return None;
+        };
+        if !is_runtime_path(&call.func, &["scope", "in_caller_context"]) || call.args.len() != 1 {
+            return None;
+        }
+        let Some(Expr::Async(future)) = call.args.first() else {
+            return None;
+        };
+        if function.nameable_return_type().is_none() {
+            return Some(future.block.clone());
+        }
+        let [Stmt::Local(local), Stmt::Expr(Expr::Path(value), None)] =
+            future.block.stmts.as_slice()
+        else {
+            return None;
+        };
+        match local.init.as_ref().map(|init| &*init.expr) {
+            Some(Expr::Block(body)) if value.path.is_ident("_value") && body.attrs.is_empty() => {
+                Some(body.block.clone())
+            }
+            _ => None,
+        }
+    } else {
+        let [Stmt::Local(local), Stmt::Expr(Expr::Block(body), None)] = stmts else {
+            return None;
+        };
+        let Pat::Ident(binding) = &local.pat else {
+            return None;
+        };
+        let Some(Expr::Call(call)) = local.init.as_ref().map(|init| &*init.expr) else {
+            return None;
+        };
+        (binding.ident == "_caller_context"
+            && call.args.is_empty()
+            && is_runtime_path(&call.func, &["scope", "enter_caller_context"])
+            && body.attrs.is_empty())
+        .then(|| body.block.clone())
+    }
+}
+
+/// An `#[observe(…, __in_caller_context)]` below: a `#[with_otel_headers]`
+/// above handed its job to it.
+fn is_handed_off(attribute: &Attribute) -> bool {
+    let Meta::List(list) = &attribute.meta else {
+        return false;
+    };
+    Layer::of(attribute) == Some(Layer::Observe)
+        && list
+            .tokens
+            .clone()
+            .into_iter()
+            .any(|token| matches!(token, TokenTree::Ident(ident) if ident == IN_CALLER_CONTEXT))
+}
+
+/// `::mcp_trace_runtime::<segments…>`, as the expansions spell it.
+fn is_runtime_path(expr: &Expr, segments: &[&str]) -> bool {
+    let Expr::Path(path) = expr else {
+        return false;
+    };
+    let path = &path.path;
+    path.leading_colon.is_some()
+        && path.segments.len() == segments.len() + 1
+        && std::iter::once("mcp_trace_runtime")
+            .chain(segments.iter().copied())
+            .zip(&path.segments)
+            .all(|(expected, segment)| segment.ident == expected && segment.arguments.is_none())
+}
+
+#[cfg(test)]
+mod tests;

@@ -4,6 +4,12 @@
 //! that observation opens. Wrapping our body would do the opposite (the macro
 //! below wraps last, so it runs first), so instead we hand the job to
 //! `#[observe]` through its hidden option and emit nothing of our own.
+//!
+//! An `#[observe]` imported under another name is not recognisable here;
+//! then we wrap as when alone, and `#[observe]`, seeing that wrapping in
+//! what it receives, takes the body back and opens its span in the caller's
+//! context all the same (`stack::caller_context_body`). The shapes emitted
+//! below are therefore also the markers `stack` recognises.
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -22,7 +28,7 @@ pub fn entry(args: TokenStream, item: TokenStream) -> TokenStream {
             ));
         }
         let mut function = Function::parse(Layer::WithOtelHeaders, item.clone())?;
-        stack::check_below(Layer::WithOtelHeaders, &function.item.attrs)?;
+        stack::check(Layer::WithOtelHeaders, &function)?;
         Ok(expand(&mut function))
     })();
     result.unwrap_or_else(|error| {

@@ -12,7 +12,7 @@ pub fn entry(args: TokenStream, item: TokenStream) -> TokenStream {
     let result = (|| {
         let options = options::ToolOptions::parse(args)?;
         let mut function = Function::parse(Layer::McpTool, item.clone())?;
-        stack::check_below(Layer::McpTool, &function.item.attrs)?;
+        stack::check(Layer::McpTool, &function)?;
         expand::validate(&function)?;
         expand::expand(&options, &mut function)
     })();

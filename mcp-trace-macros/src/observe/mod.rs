@@ -12,9 +12,17 @@ pub use options::IN_CALLER_CONTEXT;
 
 pub fn entry(args: TokenStream, item: TokenStream) -> TokenStream {
     let result = (|| {
-        let options = options::ObserveOptions::parse(args)?;
-        let function = Function::parse(Layer::Observe, item.clone())?;
-        stack::check_below(Layer::Observe, &function.item.attrs)?;
+        let mut options = options::ObserveOptions::parse(args)?;
+        let mut function = Function::parse(Layer::Observe, item.clone())?;
+        stack::check(Layer::Observe, &function)?;
+        // Below a `#[with_otel_headers]` imported under another name, which
+        // could not hand its job over and wrapped the body: take the body
+        // back and open the observation in the caller's context, as in the
+        // hand-off (wrapping it would open the span outside that context).
+        if let Some(body) = stack::caller_context_body(&function) {
+            *function.item.block = body;
+            options.in_caller_context = true;
+        }
         expand::expand(&options, &function)
     })();
     result.unwrap_or_else(|error| {

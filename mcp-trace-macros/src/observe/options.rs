@@ -4,7 +4,8 @@ use proc_macro2::TokenStream;
 use syn::{Expr, Ident, LitBool, LitStr};
 
 /// Hidden option `#[with_otel_headers]` adds to an `#[observe]` below it, so
-/// the observation opens inside the caller's context.
+/// the observation opens inside the caller's context. (Under a renamed
+/// `#[with_otel_headers]`, `#[observe]` finds its wrapping instead.)
 pub const IN_CALLER_CONTEXT: &str = "__in_caller_context";
 
 /// Langfuse observation types, as `as_type` accepts them.
