@@ -31,8 +31,6 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
 use opentelemetry_proto::tonic::collector::metrics::v1::{
     ExportMetricsServiceRequest, ExportMetricsServiceResponse,
 };
@@ -57,8 +55,8 @@ pub const TRACES_PATH: &str = "/v1/traces";
 /// Path of the OTLP/HTTP metrics export endpoint.
 pub const METRICS_PATH: &str = "/v1/metrics";
 
-/// Slow or stalled clients must not pin a connection task forever.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// After shutdown, how long open connections get to finish before they are cut.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 const PROTOBUF: &str = "application/x-protobuf";
 const JSON: &str = "application/json";
@@ -383,49 +381,15 @@ async fn accept_loop(
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
-        .keep_alive(true);
-    loop {
-        let stream = tokio::select! {
-            _ = wait_shutdown(&mut shutdown) => return,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
-                // Per-connection failures (e.g. ECONNABORTED, EMFILE) must not
-                // kill the receiver; back off briefly in case it is resource
-                // exhaustion.
-                Err(_) => {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            },
-        };
-        let _ = stream.set_nodelay(true);
+    let handle = move |request: Request<Incoming>, _peer: SocketAddr| {
         let shared = Arc::clone(&shared);
-        let mut conn_shutdown = shutdown.clone();
-        let conn = http.serve_connection(
-            TokioIo::new(stream),
-            service_fn(move |req| {
-                let shared = Arc::clone(&shared);
-                async move { Ok::<_, Infallible>(handle(req, &shared).await) }
-            }),
-        );
-        tokio::spawn(async move {
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => return,
-                _ = wait_shutdown(&mut conn_shutdown) => {}
-            }
-            conn.as_mut().graceful_shutdown();
-            let _ = conn.await;
-        });
-    }
-}
-
-/// Resolves once shutdown was requested or the `Collector` is gone.
-async fn wait_shutdown(rx: &mut watch::Receiver<bool>) {
-    let _ = rx.wait_for(|stop| *stop).await;
+        async move { Ok::<_, Infallible>(handle(request, &shared).await) }
+    };
+    // Resolves once shutdown was requested or the `Collector` is gone.
+    let stopped = async move {
+        let _ = shutdown.wait_for(|stop| *stop).await;
+    };
+    crate::http_server::serve(listener, handle, stopped, async {}, CLOSE_TIMEOUT).await;
 }
 
 /// Wire formats OTLP/HTTP allows; responses mirror the request's format.

@@ -22,6 +22,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::Error;
+pub use crate::settings::InboundContext;
 use crate::settings::{Mode, DEFAULT_VALUE_LENGTH_LIMIT};
 
 /// Langfuse Cloud, the Langfuse SDK's default host.
@@ -130,38 +131,6 @@ impl Default for MetricsConfig {
             otlp: None,
             extra_otlp: Vec::new(),
             export_interval: DEFAULT_METRIC_EXPORT_INTERVAL,
-        }
-    }
-}
-
-/// Trust policy for the trace context a server receives
-/// (`MCP_TRACE_INBOUND_CONTEXT`).
-///
-/// ```
-/// use mcp_trace_runtime::config::InboundContext;
-/// assert_eq!(InboundContext::parse("link"), Some(InboundContext::Link));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum InboundContext {
-    /// Adopt the caller's span as parent: one trace across client and server (default).
-    #[default]
-    Parent,
-    /// Start a new trace for each request, linked to the caller's span: for
-    /// servers exposed to untrusted clients, whose trace ids and sampling
-    /// decisions should not be taken over.
-    Link,
-}
-
-impl InboundContext {
-    /// Accepted spellings, for error messages.
-    pub const ACCEPTED: &'static str = "parent, link";
-
-    /// Parses a `MCP_TRACE_INBOUND_CONTEXT` value (case-insensitive).
-    pub fn parse(value: &str) -> Option<InboundContext> {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "parent" => Some(InboundContext::Parent),
-            "link" => Some(InboundContext::Link),
-            _ => None,
         }
     }
 }

@@ -1,29 +1,37 @@
 //! The OpenTelemetry MCP semantic conventions: span names, attribute keys,
-//! and the CLIENT / SERVER spans of `native` mode, shared by [`crate::client`]
-//! and [`crate::server`].
+//! the transport, and the one function that opens a CLIENT or SERVER span.
 //!
-//! One deliberate departure: CLIENT spans do not carry `gen_ai.tool.name`.
-//! Langfuse names an observation after `gen_ai.tool.name` and makes it a TOOL,
-//! so the client's and the server's span of one call would show as two
-//! identical `get_weather` tools. The server span carries it (and the tool's
-//! input and output); the client span is named `tools/call get_weather`.
+//! Both directions go through here: [`crate::server`] (SERVER spans for what
+//! a server receives, CLIENT spans for what it sends back) and
+//! [`crate::client`] (the reverse). Nothing else in the crate starts an MCP
+//! span.
+//!
+//! ```
+//! use mcp_trace_runtime::conventions::{Operation, Target, Transport};
+//!
+//! let call = Operation::new("tools/call", Some(Target::Tool("get_weather".into())), Transport::Tcp);
+//! assert_eq!(call.span_name(), "tools/call get_weather");
+//! let read = Operation::new("resources/read", Some(Target::Resource("weather://paris".into())), Transport::Pipe);
+//! // A URI would make span names high-cardinality: it goes in `mcp.resource.uri` only.
+//! assert_eq!(read.span_name(), "resources/read");
+//! ```
 
 use std::borrow::Cow;
 
-use opentelemetry::trace::{Link, SpanKind, Status, TraceContextExt, Tracer};
+use opentelemetry::global::BoxedTracer;
+use opentelemetry::trace::{Link, SpanContext, SpanKind, Status, TraceContextExt, Tracer};
 use opentelemetry::{Context, KeyValue};
-
-use crate::config::InboundContext;
-use crate::observe::INSTRUMENTATION_SCOPE;
-use crate::propagation;
-use crate::settings;
 
 /// `mcp.method.name`, e.g. `tools/call`.
 pub const MCP_METHOD_NAME: &str = "mcp.method.name";
 /// `gen_ai.tool.name`, on `tools/call`.
 pub const GEN_AI_TOOL_NAME: &str = "gen_ai.tool.name";
+/// `gen_ai.prompt.name`, on `prompts/get`.
+pub const GEN_AI_PROMPT_NAME: &str = "gen_ai.prompt.name";
 /// `gen_ai.operation.name`, `execute_tool` on `tools/call`.
 pub const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";
+/// `mcp.resource.uri`, on the resource methods.
+pub const MCP_RESOURCE_URI: &str = "mcp.resource.uri";
 /// `jsonrpc.request.id`.
 pub const JSONRPC_REQUEST_ID: &str = "jsonrpc.request.id";
 /// `mcp.session.id`.
@@ -43,17 +51,169 @@ pub const ERROR_TYPE: &str = "error.type";
 /// `rpc.response.status_code`: the JSON-RPC error code.
 pub const RPC_RESPONSE_STATUS_CODE: &str = "rpc.response.status_code";
 
-/// `{method} {target}`, or the method alone.
+/// Name of the instrumentation scope of every span this crate starts.
+pub const INSTRUMENTATION_SCOPE: &str = "mcp-trace";
+
+/// The tracer every span of this crate is started with.
 ///
 /// ```
-/// use mcp_trace_runtime::conventions::span_name;
-/// assert_eq!(span_name("tools/call", Some("get_weather")), "tools/call get_weather");
-/// assert_eq!(span_name("tools/list", None), "tools/list");
+/// use opentelemetry::trace::Tracer;
+/// let span = mcp_trace_runtime::conventions::tracer().start("work");
+/// # drop(span);
 /// ```
-pub fn span_name(method: &str, target: Option<&str>) -> String {
-    match target {
-        Some(target) => format!("{method} {target}"),
-        None => method.to_string(),
+pub fn tracer() -> BoxedTracer {
+    opentelemetry::global::tracer(INSTRUMENTATION_SCOPE)
+}
+
+/// How an MCP message travels, as `network.transport` names it.
+///
+/// ```
+/// use mcp_trace_runtime::conventions::Transport;
+/// assert_eq!(Transport::Tcp.as_str(), "tcp");
+/// assert_eq!(Transport::Pipe.as_str(), "pipe");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Transport {
+    /// Streamable HTTP (over TCP).
+    Tcp,
+    /// stdio, or any other byte-stream pair.
+    Pipe,
+}
+
+impl Transport {
+    /// The attribute value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Pipe => "pipe",
+        }
+    }
+}
+
+/// What an MCP operation is about, beyond its method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The tool of `tools/call`.
+    Tool(String),
+    /// The prompt of `prompts/get`.
+    Prompt(String),
+    /// The URI of `resources/read`, `resources/subscribe`, `resources/unsubscribe`
+    /// and `notifications/resources/updated`.
+    Resource(String),
+}
+
+/// One MCP request or notification, as its span and metrics describe it.
+///
+/// ```
+/// use mcp_trace_runtime::conventions::{Operation, Transport};
+///
+/// let ping = Operation::new("ping", None, Transport::Tcp).with_request_id("7");
+/// let keys: Vec<String> = ping.span_attributes().iter().map(|kv| kv.key.to_string()).collect();
+/// assert!(keys.contains(&"jsonrpc.request.id".to_string()));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    /// `mcp.method.name`.
+    pub method: Cow<'static, str>,
+    /// Tool, prompt or resource.
+    pub target: Option<Target>,
+    /// The transport it travels on.
+    pub transport: Transport,
+    /// `jsonrpc.request.id` (requests only).
+    pub request_id: Option<String>,
+    /// `mcp.protocol.version`, when known.
+    pub protocol_version: Option<String>,
+    /// `mcp.session.id`, when there is a session.
+    pub session_id: Option<String>,
+}
+
+impl Operation {
+    /// An operation with no id, version or session yet.
+    pub fn new(
+        method: impl Into<Cow<'static, str>>,
+        target: Option<Target>,
+        transport: Transport,
+    ) -> Operation {
+        Operation {
+            method: method.into(),
+            target,
+            transport,
+            request_id: None,
+            protocol_version: None,
+            session_id: None,
+        }
+    }
+
+    /// Sets `jsonrpc.request.id`.
+    pub fn with_request_id(mut self, id: impl Into<String>) -> Operation {
+        self.request_id = Some(id.into());
+        self
+    }
+
+    /// `{method} {target}` for tools and prompts, the method alone otherwise.
+    pub fn span_name(&self) -> String {
+        match &self.target {
+            Some(Target::Tool(name) | Target::Prompt(name)) => format!("{} {name}", self.method),
+            _ => self.method.to_string(),
+        }
+    }
+
+    /// The tool's name, on `tools/call`.
+    pub fn tool_name(&self) -> Option<&str> {
+        match &self.target {
+            Some(Target::Tool(name)) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The span attributes the conventions list for this operation (peer
+    /// addresses are the caller's to add).
+    pub fn span_attributes(&self) -> Vec<KeyValue> {
+        let mut attributes = self.common_attributes();
+        if let Some(id) = &self.request_id {
+            attributes.push(KeyValue::new(JSONRPC_REQUEST_ID, id.clone()));
+        }
+        if let Some(session) = &self.session_id {
+            attributes.push(KeyValue::new(MCP_SESSION_ID, session.clone()));
+        }
+        if let Some(Target::Resource(uri)) = &self.target {
+            attributes.push(KeyValue::new(MCP_RESOURCE_URI, uri.clone()));
+        }
+        attributes
+    }
+
+    /// The attributes of an operation-duration measurement: low-cardinality
+    /// only (no ids, no URIs), as the metric conventions ask.
+    pub fn metric_attributes(&self, outcome: &Outcome) -> Vec<KeyValue> {
+        let mut attributes = self.common_attributes();
+        if let Some(error) = outcome.error_type() {
+            attributes.push(KeyValue::new(ERROR_TYPE, error));
+        }
+        if let Outcome::RpcError { code, .. } = outcome {
+            attributes.push(KeyValue::new(RPC_RESPONSE_STATUS_CODE, code.to_string()));
+        }
+        attributes
+    }
+
+    fn common_attributes(&self) -> Vec<KeyValue> {
+        let mut attributes = vec![
+            KeyValue::new(MCP_METHOD_NAME, self.method.clone()),
+            KeyValue::new(NETWORK_TRANSPORT, self.transport.as_str()),
+        ];
+        match &self.target {
+            Some(Target::Tool(name)) => {
+                attributes.push(KeyValue::new(GEN_AI_TOOL_NAME, name.clone()));
+                attributes.push(KeyValue::new(GEN_AI_OPERATION_NAME, "execute_tool"));
+            }
+            Some(Target::Prompt(name)) => {
+                attributes.push(KeyValue::new(GEN_AI_PROMPT_NAME, name.clone()))
+            }
+            _ => {}
+        }
+        if let Some(version) = &self.protocol_version {
+            attributes.push(KeyValue::new(MCP_PROTOCOL_VERSION, version.clone()));
+        }
+        attributes
     }
 }
 
@@ -75,98 +235,69 @@ pub enum Outcome {
     Failed(String),
 }
 
-/// Starts the SERVER span of a request whose caller sent `caller` (already
-/// extracted from `_meta`, else headers). With the `link` trust policy the
-/// span starts a new trace linked to the caller instead of joining it.
-pub fn start_server_span(
-    method: &str,
-    target: Option<&str>,
-    caller: Context,
-    attributes: Vec<KeyValue>,
-) -> Context {
-    let tracer = opentelemetry::global::tracer(INSTRUMENTATION_SCOPE);
-    let mut builder = tracer
-        .span_builder(Cow::Owned(span_name(method, target)))
-        .with_kind(SpanKind::Server)
-        .with_attributes(attributes);
-    let parent = match settings::inbound_context() {
-        InboundContext::Parent => caller,
-        InboundContext::Link => {
-            if propagation::has_remote_parent(&caller) {
-                let remote = caller.span().span_context().clone();
-                builder = builder.with_links(vec![Link::with_context(remote)]);
-            }
-            // Neither the caller's trace nor its baggage is taken over.
-            Context::new()
+impl Outcome {
+    /// The `error.type` value, `None` for success.
+    ///
+    /// ```
+    /// use mcp_trace_runtime::conventions::Outcome;
+    /// assert_eq!(Outcome::ToolError("no such city".into()).error_type().as_deref(), Some("tool_error"));
+    /// assert_eq!(Outcome::RpcError { code: -32602, message: "bad".into() }.error_type().as_deref(), Some("-32602"));
+    /// assert_eq!(Outcome::Ok.error_type(), None);
+    /// ```
+    pub fn error_type(&self) -> Option<Cow<'static, str>> {
+        match self {
+            Outcome::Ok => None,
+            Outcome::ToolError(_) => Some(Cow::Borrowed("tool_error")),
+            Outcome::RpcError { code, .. } => Some(Cow::Owned(code.to_string())),
+            Outcome::Failed(_) => Some(Cow::Borrowed("transport_error")),
         }
-    };
-    let span = builder.start_with_context(&tracer, &parent);
-    parent.with_span(span)
+    }
 }
 
-/// Starts the CLIENT span of a request sent from the current context.
-pub fn start_client_span(method: &str, target: Option<&str>, attributes: Vec<KeyValue>) -> Context {
-    let tracer = opentelemetry::global::tracer(INSTRUMENTATION_SCOPE);
-    let parent = Context::current();
-    let span = tracer
-        .span_builder(Cow::Owned(span_name(method, target)))
-        .with_kind(SpanKind::Client)
-        .with_attributes(attributes)
-        .start_with_context(&tracer, &parent);
+/// Starts the span of `operation` as a child of `parent`, with `links`
+/// (other contexts the message carried, or the caller under the `link` trust
+/// policy) and `extra` attributes; returns `parent` with the span in it.
+pub fn start_span(
+    kind: SpanKind,
+    operation: &Operation,
+    parent: &Context,
+    links: Vec<SpanContext>,
+    extra: Vec<KeyValue>,
+) -> Context {
+    let tracer = tracer();
+    let mut attributes = operation.span_attributes();
+    attributes.extend(extra);
+    let mut builder = tracer
+        .span_builder(operation.span_name())
+        .with_kind(kind)
+        .with_attributes(attributes);
+    if !links.is_empty() {
+        builder = builder.with_links(links.into_iter().map(Link::with_context).collect());
+    }
+    let span = builder.start_with_context(&tracer, parent);
     parent.with_span(span)
 }
 
 /// Records `outcome` on the span in `cx` and ends it.
 pub fn end_span(cx: &Context, outcome: &Outcome) {
     let span = cx.span();
+    if let Some(error_type) = outcome.error_type() {
+        span.set_attribute(KeyValue::new(ERROR_TYPE, error_type));
+    }
     match outcome {
         Outcome::Ok => {}
-        Outcome::ToolError(message) => {
-            span.set_attribute(KeyValue::new(ERROR_TYPE, "tool_error"));
+        Outcome::ToolError(message) | Outcome::Failed(message) => {
             span.set_status(Status::error(message.clone()));
         }
         Outcome::RpcError { code, message } => {
-            span.set_attributes([
-                KeyValue::new(ERROR_TYPE, code.to_string()),
-                KeyValue::new(RPC_RESPONSE_STATUS_CODE, code.to_string()),
-            ]);
-            span.set_status(Status::error(message.clone()));
-        }
-        Outcome::Failed(message) => {
-            span.set_attribute(KeyValue::new(ERROR_TYPE, "transport_error"));
+            span.set_attribute(KeyValue::new(RPC_RESPONSE_STATUS_CODE, code.to_string()));
             span.set_status(Status::error(message.clone()));
         }
     }
     span.end();
 }
 
-/// The attributes of an operation-duration measurement: low-cardinality
-/// only (no ids), as the metric conventions ask.
-pub fn metric_attributes(
-    method: &str,
-    target: Option<&str>,
-    outcome: &Outcome,
-    transport: &'static str,
-) -> Vec<KeyValue> {
-    let mut attributes = vec![
-        KeyValue::new(MCP_METHOD_NAME, method.to_string()),
-        KeyValue::new(NETWORK_TRANSPORT, transport),
-    ];
-    if let ("tools/call", Some(tool)) = (method, target) {
-        attributes.push(KeyValue::new(GEN_AI_TOOL_NAME, tool.to_string()));
-    }
-    match outcome {
-        Outcome::Ok => {}
-        Outcome::ToolError(_) => attributes.push(KeyValue::new(ERROR_TYPE, "tool_error")),
-        Outcome::RpcError { code, .. } => {
-            attributes.push(KeyValue::new(ERROR_TYPE, code.to_string()))
-        }
-        Outcome::Failed(_) => attributes.push(KeyValue::new(ERROR_TYPE, "transport_error")),
-    }
-    attributes
-}
-
 /// Whether `native` mode's CLIENT / SERVER spans are on.
 pub fn enabled() -> bool {
-    settings::mode() == settings::Mode::Native
+    crate::settings::mode() == crate::settings::Mode::Native
 }

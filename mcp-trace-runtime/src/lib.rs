@@ -9,10 +9,11 @@
 //! | [`config`] | read `OTEL_*`, `LANGFUSE_*`, `MCP_TRACE_*` (and `.env`) into a [`Config`] |
 //! | [`export`] | build the tracer provider: exporters, batching, sampling, the [`Guard`] |
 //! | [`propagation`] | trace context in and out of HTTP headers and MCP `_meta` |
+//! | [`caller`] | the one rule that picks a request's parent from `_meta` and headers |
 //! | [`scope`] | the request being served, as a task-local, and a tower layer that sets it |
 //! | [`mod@observe`] | observation spans with Langfuse input / output / error attributes |
 //! | [`tool`] | `#[mcp_tool]` registrations: definitions, argument parsing, schemas, outputs |
-//! | [`server`] | an MCP server on rmcp serving the registrations, with SERVER spans in `native` mode |
+//! | [`server`] | the tracing layer over any rmcp server ([`server::traced`]), our handler for the registrations, HTTP and stdio serving |
 //! | [`client`] | an MCP client on rmcp whose requests carry the trace context, with CLIENT spans |
 //! | [`conventions`] | the OpenTelemetry MCP conventions: span names, attributes, CLIENT / SERVER spans |
 //! | [`metrics`] | the `mcp.{client,server}.operation.duration` histograms |
@@ -28,12 +29,15 @@
 //! }
 //! ```
 
+pub mod caller;
 pub mod client;
 pub mod collector;
 pub mod config;
 pub mod conventions;
 mod error;
 pub mod export;
+mod http_server;
+mod inbound;
 pub mod metrics;
 pub mod observe;
 pub mod propagation;

@@ -48,12 +48,14 @@
 //! pipeline alive), so publish once per provider, not per request.
 
 use std::ptr;
-use std::sync::atomic::{AtomicPtr, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use opentelemetry::metrics::{Histogram, MeterProvider};
 use opentelemetry::{InstrumentationScope, KeyValue};
 
+use crate::conventions::{Transport, MCP_PROTOCOL_VERSION, NETWORK_TRANSPORT};
 use crate::settings::{self, Mode};
 
 /// `mcp.server.operation.duration`: how long the server took to handle a
@@ -64,7 +66,15 @@ pub const SERVER_OPERATION_DURATION: &str = "mcp.server.operation.duration";
 /// as seen by the client, from sending until the response arrives.
 pub const CLIENT_OPERATION_DURATION: &str = "mcp.client.operation.duration";
 
-/// Unit of both histograms (UCUM seconds).
+/// `mcp.server.session.duration`: how long a server session lasted, from a
+/// successful `initialize` until the session's handler is dropped.
+pub const SERVER_SESSION_DURATION: &str = "mcp.server.session.duration";
+
+/// `mcp.client.session.duration`: how long a client session lasted, from a
+/// successful `initialize` until the client closes or is dropped.
+pub const CLIENT_SESSION_DURATION: &str = "mcp.client.session.duration";
+
+/// Unit of the histograms (UCUM seconds).
 pub const UNIT: &str = "s";
 
 /// Explicit bucket boundaries the MCP semantic conventions advise, in seconds.
@@ -75,11 +85,13 @@ pub const DURATION_BUCKETS: [f64; 14] = [
 /// Name of the instrumentation scope (meter) of both histograms.
 pub const METER_NAME: &str = "mcp-trace-runtime";
 
-/// The two histograms of one meter provider.
+/// The histograms of one meter provider.
 #[derive(Debug)]
 pub(crate) struct Instruments {
     server: Histogram<f64>,
     client: Histogram<f64>,
+    server_session: Histogram<f64>,
+    client_session: Histogram<f64>,
 }
 
 /// The published instruments; null while metrics are off.
@@ -162,6 +174,80 @@ pub fn record_client_operation(duration: Duration, attributes: &[KeyValue]) {
     }
 }
 
+/// Which side of a session a [`SessionClock`] measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionSide {
+    /// `mcp.server.session.duration`.
+    Server,
+    /// `mcp.client.session.duration`.
+    Client,
+}
+
+/// Measures one MCP session: started when `initialize` succeeds, recorded
+/// once when the clock is dropped (or [`SessionClock::end`]s), with
+/// `mcp.protocol.version` and `network.transport`. A clock never started
+/// records nothing (stateless requests have no session).
+///
+/// ```
+/// use mcp_trace_runtime::metrics::{SessionClock, SessionSide};
+/// use mcp_trace_runtime::conventions::Transport;
+///
+/// let clock = SessionClock::new(SessionSide::Server);
+/// clock.start("2025-06-18".into(), Transport::Pipe);
+/// drop(clock); // records the session's duration when metrics are on
+/// ```
+#[derive(Debug)]
+pub struct SessionClock {
+    side: SessionSide,
+    started: OnceLock<(Instant, String, Transport)>,
+    ended: AtomicBool,
+}
+
+impl SessionClock {
+    /// A clock for one session, not started yet.
+    pub fn new(side: SessionSide) -> SessionClock {
+        SessionClock {
+            side,
+            started: OnceLock::new(),
+            ended: AtomicBool::new(false),
+        }
+    }
+
+    /// Starts the session at protocol `version` on `transport` (the first
+    /// call counts).
+    pub fn start(&self, version: String, transport: Transport) {
+        let _ = self.started.set((Instant::now(), version, transport));
+    }
+
+    /// Records the session now, if it started and was not recorded yet.
+    pub fn end(&self) {
+        let Some((started, version, transport)) = self.started.get() else {
+            return;
+        };
+        if self.ended.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let Some(instruments) = instruments() else {
+            return;
+        };
+        let attributes = [
+            KeyValue::new(MCP_PROTOCOL_VERSION, version.clone()),
+            KeyValue::new(NETWORK_TRANSPORT, transport.as_str()),
+        ];
+        let histogram = match self.side {
+            SessionSide::Server => &instruments.server_session,
+            SessionSide::Client => &instruments.client_session,
+        };
+        histogram.record(started.elapsed().as_secs_f64(), &attributes);
+    }
+}
+
+impl Drop for SessionClock {
+    fn drop(&mut self) {
+        self.end();
+    }
+}
+
 /// Records into histograms made by `provider` from now on. [`crate::install`]
 /// calls this with the provider it builds when metrics export is on; call it
 /// yourself to send the MCP metrics through a meter provider you set up
@@ -217,6 +303,14 @@ pub(crate) fn publish<P: MeterProvider + ?Sized>(provider: &P) -> &'static Instr
         client: histogram(
             CLIENT_OPERATION_DURATION,
             "Duration of MCP requests and notifications as observed by the client",
+        ),
+        server_session: histogram(
+            SERVER_SESSION_DURATION,
+            "Duration of MCP sessions as observed by the server",
+        ),
+        client_session: histogram(
+            CLIENT_SESSION_DURATION,
+            "Duration of MCP sessions as observed by the client",
         ),
     }));
     INSTRUMENTS.store(ptr::from_ref(instruments).cast_mut(), Ordering::Release);

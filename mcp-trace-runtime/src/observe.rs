@@ -29,14 +29,12 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
 use opentelemetry::context::{FutureExt as _, WithContext};
-use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer};
+use opentelemetry::trace::{Link, SpanContext, SpanKind, Status, TraceContextExt, Tracer};
 use opentelemetry::{Context, KeyValue};
 use serde::Serialize;
 
-use std::sync::Arc;
-
-use crate::scope::ServedRequest;
-use crate::server::ObservationClaim;
+use crate::conventions;
+use crate::scope::{observation_site, ObservationSite};
 use crate::settings::{self, Mode};
 
 /// Attribute names Langfuse reads from OpenTelemetry spans.
@@ -55,8 +53,7 @@ pub mod attributes {
     pub const METADATA_PREFIX: &str = "langfuse.observation.metadata.";
 }
 
-/// Name of the instrumentation scope of every span this crate starts.
-pub const INSTRUMENTATION_SCOPE: &str = "mcp-trace";
+pub use crate::conventions::INSTRUMENTATION_SCOPE;
 
 /// Langfuse observation types.
 ///
@@ -196,37 +193,35 @@ pub struct Observation {
 }
 
 impl Observation {
-    /// Starts a span as a child of the current context.
+    /// Starts a span as a child of the current context. Inside a served
+    /// request with no span of its own yet (a tool without
+    /// `#[with_otel_headers]`), the caller's context is the parent and, in
+    /// `native` mode, the request's SERVER span is enriched instead.
     pub fn start(options: &ObserveOptions) -> Observation {
-        if settings::mode() == Mode::Off {
-            return Observation::disabled();
-        }
-        Observation::start_with_parent(options, &Context::current())
+        Observation::start_at(options, false)
     }
 
-    /// Starts a span as a child of the caller's context when a request is
-    /// being served (see [`crate::scope::caller_context`]), else of the
-    /// current context: `#[with_otel_headers]` + `#[observe]` in one step.
+    /// Starts a span in the caller's context when a request is being served
+    /// (see [`crate::scope::caller_context`]), else in the current context:
+    /// `#[with_otel_headers]` + `#[observe]` in one step. In `native` mode
+    /// the first such observation directly in the request's SERVER span — the
+    /// tool's own — puts its input and output on that span instead of
+    /// opening a second one.
     pub fn start_in_caller_context(options: &ObserveOptions) -> Observation {
+        Observation::start_at(options, true)
+    }
+
+    fn start_at(options: &ObserveOptions, adopt_caller: bool) -> Observation {
         if settings::mode() == Mode::Off {
             return Observation::disabled();
         }
-        // Native mode: the server opened a SERVER span for this call; the
-        // tool's observation goes on it rather than becoming a second span.
-        let server_span = ServedRequest::with_current(|request| {
-            request.and_then(|request| request.server_context.clone())
-        });
-        if let Some(server_span) = server_span {
-            let first = server_span
-                .get::<Arc<ObservationClaim>>()
-                .is_some_and(|claim| claim.claim());
-            if first {
-                return Observation::enrich(options, server_span);
-            }
-        }
-        match crate::scope::caller_context() {
-            Some(caller) => Observation::start_with_parent(options, &caller),
-            None => Observation::start_with_parent(options, &Context::current()),
+        match observation_site(adopt_caller) {
+            ObservationSite::ServerSpan(server) => Observation::enrich(options, server),
+            ObservationSite::ChildOf {
+                parent,
+                links,
+                attributes,
+            } => Observation::start_span(options, &parent, links, attributes),
         }
     }
 
@@ -254,15 +249,30 @@ impl Observation {
         if settings::mode() == Mode::Off {
             return Observation::disabled();
         }
-        let tracer = opentelemetry::global::tracer(INSTRUMENTATION_SCOPE);
-        let span = tracer
+        Observation::start_span(options, parent, Vec::new(), Vec::new())
+    }
+
+    fn start_span(
+        options: &ObserveOptions,
+        parent: &Context,
+        links: Vec<SpanContext>,
+        extra: Vec<KeyValue>,
+    ) -> Observation {
+        let tracer = conventions::tracer();
+        let mut builder = tracer
             .span_builder(Cow::Borrowed(options.name))
             .with_kind(SpanKind::Internal)
-            .with_attributes([KeyValue::new(
-                attributes::TYPE,
-                options.observation_type.as_str(),
-            )])
-            .start_with_context(&tracer, parent);
+            .with_attributes(
+                std::iter::once(KeyValue::new(
+                    attributes::TYPE,
+                    options.observation_type.as_str(),
+                ))
+                .chain(extra),
+            );
+        if !links.is_empty() {
+            builder = builder.with_links(links.into_iter().map(Link::with_context).collect());
+        }
+        let span = builder.start_with_context(&tracer, parent);
         let cx = parent.with_span(span);
         let recording = cx.span().is_recording();
         let capture = recording && settings::capture_io();

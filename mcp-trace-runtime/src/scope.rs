@@ -9,17 +9,19 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
 use http::HeaderMap;
 use opentelemetry::context::{FutureExt as _, WithContext};
-use opentelemetry::trace::TraceContextExt;
-use opentelemetry::{Context, ContextGuard};
+use opentelemetry::trace::{SpanContext, TraceContextExt, TraceId};
+use opentelemetry::{Context, ContextGuard, KeyValue};
 use serde_json::{Map, Value};
 use tokio::task::futures::TaskLocalFuture;
 
-use crate::propagation;
+use crate::caller::Caller;
+use crate::settings::{self, InboundContext};
 
 /// Header carrying the MCP session id on Streamable HTTP.
 pub const MCP_SESSION_ID_HEADER: &str = "mcp-session-id";
@@ -101,18 +103,106 @@ impl ServedRequest {
         }
     }
 
-    /// The caller's trace context: from the HTTP headers when they carry one,
-    /// else from `_meta`; a new root when neither does.
-    pub fn caller_context(&self) -> Context {
-        let from_headers = propagation::extract_from_headers(&self.headers);
-        if propagation::has_remote_parent(&from_headers) {
-            return from_headers;
-        }
-        match &self.meta {
-            Some(meta) => propagation::extract_from_meta(meta),
-            None => from_headers,
-        }
+    /// The caller's context as [the rule](crate::caller) chooses it from
+    /// this request's `_meta` and headers, under the process's trust policy.
+    pub fn caller(&self) -> Caller {
+        Caller::choose(self.meta.as_ref(), Some(&self.headers))
     }
+
+    /// The caller's trace context: from `_meta` when it carries one, else
+    /// from the HTTP headers; a new root when neither does or when the trust
+    /// policy is `link` (see [`crate::caller`]).
+    pub fn caller_context(&self) -> Context {
+        self.caller().parent().clone()
+    }
+
+    /// Whether a span of trace `trace_id` belongs to this request: the trace
+    /// of the server's own span, or of the caller.
+    fn is_this_call(&self, trace_id: TraceId) -> bool {
+        let server_trace = self
+            .server_context
+            .as_ref()
+            .map(|cx| cx.span().span_context().trace_id());
+        server_trace == Some(trace_id) || self.caller().trace_id() == Some(trace_id)
+    }
+
+    /// Claims the server's span for the observation about to start in `current`:
+    /// true once, and only while that span itself is the current one (the
+    /// tool's own `#[observe]`, not a helper below it).
+    fn claim_server_span(&self, current: &SpanContext) -> Option<Context> {
+        let server = self.server_context.as_ref()?;
+        let is_current = server.span().span_context().span_id() == current.span_id();
+        let claimed = is_current
+            && server
+                .get::<Arc<ObservationClaim>>()
+                .is_some_and(|claim| claim.claim());
+        claimed.then(|| server.clone())
+    }
+}
+
+/// Marks a server span as already carrying an observation, so exactly one
+/// `#[observe]` — the first one opened directly in it, the tool's own —
+/// enriches it; every other one opens a child span.
+#[derive(Debug, Default)]
+pub struct ObservationClaim(AtomicBool);
+
+impl ObservationClaim {
+    /// True for the first caller only.
+    ///
+    /// ```
+    /// let claim = mcp_trace_runtime::scope::ObservationClaim::default();
+    /// assert!(claim.claim());
+    /// assert!(!claim.claim());
+    /// ```
+    pub fn claim(&self) -> bool {
+        !self.0.swap(true, Ordering::Relaxed)
+    }
+}
+
+/// Where an observation opened in the current task goes.
+#[derive(Debug)]
+pub(crate) enum ObservationSite {
+    /// On the request's SERVER span, which the server ends.
+    ServerSpan(Context),
+    /// A new span under `parent`, with `links` described by `attributes`.
+    ChildOf {
+        parent: Context,
+        links: Vec<SpanContext>,
+        attributes: Vec<KeyValue>,
+    },
+}
+
+/// Decides where an observation starts. Inside a served request: on the
+/// SERVER span when it is current and unclaimed; under the current span when
+/// that span belongs to this call (or, unless `adopt_caller`, to anything);
+/// else where the caller's context says. Outside a request: under the current
+/// context.
+pub(crate) fn observation_site(adopt_caller: bool) -> ObservationSite {
+    let current = Context::current();
+    let child_of_current = |current: Context| ObservationSite::ChildOf {
+        parent: current,
+        links: Vec::new(),
+        attributes: Vec::new(),
+    };
+    ServedRequest::with_current(|request| {
+        let Some(request) = request else {
+            return child_of_current(current);
+        };
+        let active = current.span().span_context().clone();
+        if let Some(server) = request.claim_server_span(&active) {
+            return ObservationSite::ServerSpan(server);
+        }
+        let local_span = active.is_valid() && !active.is_remote();
+        if local_span && (!adopt_caller || request.is_this_call(active.trace_id())) {
+            return child_of_current(current);
+        }
+        let caller = request.caller();
+        ObservationSite::ChildOf {
+            parent: caller.parent().clone(),
+            links: caller.link_contexts(),
+            attributes: caller.link_attributes(),
+        }
+    })
 }
 
 impl fmt::Debug for ServedRequest {
@@ -128,29 +218,64 @@ impl fmt::Debug for ServedRequest {
     }
 }
 
-/// The context `#[with_otel_headers]` runs a body in: the caller's, taken
-/// from the request being served (its HTTP headers, else its `_meta`).
+/// The context `#[with_otel_headers]` runs a body in: the caller's, chosen
+/// by [the one rule](crate::caller) from the request being served.
 ///
 /// `None` — keep the current context — outside any request, when the caller
-/// sent no valid context, or when the current context already holds the span
-/// the server opened for this request (adopting the caller again would give
-/// the call a second parent).
+/// sent no valid context, under the `link` trust policy (an untrusted
+/// caller's context never becomes a parent), or when the current span
+/// already belongs to this call (the server's span, the tool's observation,
+/// any span under them): a helper called from a tool stays under it.
 ///
 /// ```
 /// assert!(mcp_trace_runtime::scope::caller_context().is_none(), "no request, no change");
 /// ```
 pub fn caller_context() -> Option<Context> {
+    if settings::inbound_context() == InboundContext::Link {
+        return None;
+    }
     ServedRequest::with_current(|request| {
         let request = request?;
-        if let Some(server_context) = &request.server_context {
-            let server_span = server_context.span().span_context().span_id();
-            if Context::map_current(|cx| cx.span().span_context().span_id() == server_span) {
-                return None;
-            }
+        let in_this_call = Context::map_current(|cx| {
+            let active = cx.span().span_context().clone();
+            active.is_valid() && !active.is_remote() && request.is_this_call(active.trace_id())
+        });
+        if in_this_call {
+            return None;
         }
-        let caller = request.caller_context();
-        propagation::has_remote_parent(&caller).then_some(caller)
+        let caller = request.caller();
+        caller.has_remote_parent().then(|| caller.parent().clone())
     })
+}
+
+/// Wraps `future` so it runs with the current request scope and trace
+/// context, wherever it is polled: for work a handler spawns (a spawned task
+/// inherits neither).
+///
+/// ```
+/// use mcp_trace_runtime::scope::{bind_current, ServedRequest};
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let request = ServedRequest { method: Some("tools/call".into()), ..ServedRequest::default() };
+/// let method = request
+///     .scope(async {
+///         let task = tokio::spawn(bind_current(async {
+///             ServedRequest::current().and_then(|r| r.method.clone())
+///         }));
+///         task.await.unwrap()
+///     })
+///     .await;
+/// assert_eq!(method.as_deref(), Some("tools/call"));
+/// # });
+/// ```
+pub fn bind_current<F: Future>(future: F) -> impl Future<Output = F::Output> {
+    let request = ServedRequest::current();
+    async move {
+        match request {
+            Some(request) => SERVED.scope(request, future).await,
+            None => future.await,
+        }
+    }
+    .with_context(Context::current())
 }
 
 /// Attaches [`caller_context`] until the guard drops (sync bodies).
@@ -219,6 +344,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::propagation;
     use std::time::Duration;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -292,7 +418,18 @@ mod tests {
             let _attached = server_context.clone().attach();
             assert!(caller_context().is_none());
             drop(_attached);
-            // Elsewhere in the same request: adopt the caller.
+            // Under any other span of this call (same trace, local): keep it.
+            let helper = SpanContext::new(
+                TraceId::from_hex("11111111111111111111111111111111").unwrap(),
+                SpanId::from_hex("3333333333333333").unwrap(),
+                TraceFlags::SAMPLED,
+                false,
+                TraceState::default(),
+            );
+            let _attached = Context::new().with_remote_span_context(helper).attach();
+            assert!(caller_context().is_none());
+            drop(_attached);
+            // Outside any span of the call: adopt the caller.
             let caller = caller_context().expect("the caller's context");
             assert_eq!(
                 caller.span().span_context().span_id().to_string(),
@@ -302,16 +439,12 @@ mod tests {
     }
 
     #[test]
-    fn caller_context_prefers_headers_then_meta() {
+    fn caller_context_prefers_meta_then_headers() {
         use opentelemetry::trace::TraceContextExt;
         propagation::install_default_propagators();
         let header_parent = "00-11111111111111111111111111111111-1111111111111111-01";
         let meta_parent = "00-22222222222222222222222222222222-2222222222222222-01";
-        let meta = serde_json::json!({ "traceparent": meta_parent });
-        let mut request = ServedRequest {
-            meta: meta.as_object().cloned(),
-            ..ServedRequest::default()
-        };
+        let mut request = ServedRequest::default();
         let trace = |request: &ServedRequest| {
             request
                 .caller_context()
@@ -320,14 +453,15 @@ mod tests {
                 .trace_id()
                 .to_string()
         };
-        assert_eq!(trace(&request), "22222222222222222222222222222222");
         request
             .headers
             .insert("traceparent", header_parent.parse().unwrap());
         assert_eq!(trace(&request), "11111111111111111111111111111111");
-        request
-            .headers
-            .insert("traceparent", "junk".parse().unwrap());
+        let meta = serde_json::json!({ "traceparent": meta_parent });
+        request.meta = meta.as_object().cloned();
         assert_eq!(trace(&request), "22222222222222222222222222222222");
+        let junk = serde_json::json!({ "traceparent": "junk" });
+        request.meta = junk.as_object().cloned();
+        assert_eq!(trace(&request), "11111111111111111111111111111111");
     }
 }

@@ -49,6 +49,38 @@ impl Mode {
     }
 }
 
+/// Trust policy for the trace context a server receives
+/// (`MCP_TRACE_INBOUND_CONTEXT`).
+///
+/// ```
+/// use mcp_trace_runtime::settings::InboundContext;
+/// assert_eq!(InboundContext::parse("link"), Some(InboundContext::Link));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InboundContext {
+    /// Adopt the caller's span as parent: one trace across client and server (default).
+    #[default]
+    Parent,
+    /// Start a new trace for each request, linked to the caller's span: for
+    /// servers exposed to untrusted clients, whose trace ids and sampling
+    /// decisions should not be taken over.
+    Link,
+}
+
+impl InboundContext {
+    /// Accepted spellings, for error messages.
+    pub const ACCEPTED: &'static str = "parent, link";
+
+    /// Parses a `MCP_TRACE_INBOUND_CONTEXT` value (case-insensitive).
+    pub fn parse(value: &str) -> Option<InboundContext> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "parent" => Some(InboundContext::Parent),
+            "link" => Some(InboundContext::Link),
+            _ => None,
+        }
+    }
+}
+
 /// Default of `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT` for captured values, in bytes.
 pub const DEFAULT_VALUE_LENGTH_LIMIT: usize = 65536;
 
@@ -108,18 +140,15 @@ pub fn set_value_length_limit(bytes: usize) {
 }
 
 /// The active trust policy for inbound trace context.
-pub fn inbound_context() -> crate::config::InboundContext {
+pub fn inbound_context() -> InboundContext {
     if LINK_INBOUND.load(Ordering::Relaxed) {
-        crate::config::InboundContext::Link
+        InboundContext::Link
     } else {
-        crate::config::InboundContext::Parent
+        InboundContext::Parent
     }
 }
 
 /// Sets the trust policy for inbound trace context.
-pub fn set_inbound_context(policy: crate::config::InboundContext) {
-    LINK_INBOUND.store(
-        policy == crate::config::InboundContext::Link,
-        Ordering::Relaxed,
-    );
+pub fn set_inbound_context(policy: InboundContext) {
+    LINK_INBOUND.store(policy == InboundContext::Link, Ordering::Relaxed);
 }

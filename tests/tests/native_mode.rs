@@ -204,9 +204,13 @@ async fn native_tree_over_http_one_server_span_per_call() {
             Some("execute_tool")
         );
         assert_eq!(
-            attr(client_span, "gen_ai.tool.name"),
-            None,
-            "kept off: Langfuse would show it twice"
+            attr(client_span, "gen_ai.tool.name").as_deref(),
+            Some(tool),
+            "conditionally required on CLIENT spans too"
+        );
+        assert!(
+            attr(client_span, "jsonrpc.request.id").is_some(),
+            "the CLIENT span knows its request id"
         );
         assert_eq!(
             attr(client_span, "network.transport").as_deref(),
@@ -441,13 +445,25 @@ async fn users_and_sessions_from_baggage_reach_the_server_spans() {
     }
 }
 
-/// An observation as Langfuse shows it: its name (from `gen_ai.tool.name`
-/// when set), its type (`langfuse.observation.type`; a span with
-/// `gen_ai.tool.name` is a TOOL).
+/// An observation as Langfuse shows it, after the Langfuse destination shaped
+/// the span (`shape_for_langfuse`), by Langfuse's own rules (its
+/// `OtelIngestionProcessor`): the name is `gen_ai.tool.name` when present,
+/// else the span name; the type is `langfuse.observation.type`, else TOOL
+/// for `gen_ai.operation.name = execute_tool` or a `gen_ai.tool.name`, else SPAN.
 fn as_langfuse_observation(span: &SpanData) -> (String, String) {
-    let name = attr(span, "gen_ai.tool.name").unwrap_or_else(|| span.name.to_string());
-    let kind = attr(span, "langfuse.observation.type").unwrap_or_else(|| {
-        if attr(span, "gen_ai.tool.name").is_some() {
+    let mut attributes = span.attributes.clone();
+    mcp_trace_runtime::export::shape_for_langfuse(&span.span_kind, &mut attributes);
+    let get = |key: &str| {
+        attributes
+            .iter()
+            .find(|kv| kv.key.as_str() == key)
+            .map(|kv| kv.value.as_str().into_owned())
+    };
+    let name = get("gen_ai.tool.name").unwrap_or_else(|| span.name.to_string());
+    let kind = get("langfuse.observation.type").unwrap_or_else(|| {
+        if get("gen_ai.operation.name").as_deref() == Some("execute_tool")
+            || get("gen_ai.tool.name").is_some()
+        {
             "tool".into()
         } else {
             "span".into()

@@ -1,12 +1,18 @@
-//! What Langfuse needs beyond plain OTLP: its endpoint and Basic auth, and the
-//! environment / release attributes on every span.
+//! What Langfuse needs beyond plain OTLP: its endpoint and Basic auth, the
+//! environment / release attributes on every span, and CLIENT spans shaped
+//! so one call never shows as two look-alike observations.
+
+use std::time::Duration;
 
 use base64::Engine as _;
+use opentelemetry::trace::SpanKind;
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
+use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
+use opentelemetry_sdk::Resource;
 
 use crate::config::{LangfuseTarget, OtlpTarget, Protocol};
+use crate::conventions::{GEN_AI_OPERATION_NAME, GEN_AI_TOOL_NAME};
 
 /// Header Langfuse reads to pick its newest OTLP ingestion path.
 pub const INGESTION_VERSION_HEADER: (&str, &str) = ("x-langfuse-ingestion-version", "4");
@@ -70,5 +76,67 @@ impl SpanProcessor for LangfuseAttributes {
 
     fn shutdown_with_timeout(&self, _timeout: std::time::Duration) -> OTelSdkResult {
         Ok(())
+    }
+}
+
+/// Shapes a span for Langfuse, whose OTel ingestion names an observation
+/// after `gen_ai.tool.name` and makes it a TOOL (also for
+/// `gen_ai.operation.name = execute_tool`): a CLIENT span keeps both for
+/// every other backend, but in Langfuse it would be a second `get_weather`
+/// tool beside the SERVER span that really ran it. So for Langfuse only, a
+/// CLIENT span loses those two attributes and shows as the span it is
+/// (`tools/call get_weather`).
+///
+/// ```
+/// use mcp_trace_runtime::export::shape_for_langfuse;
+/// use opentelemetry::trace::SpanKind;
+/// use opentelemetry::KeyValue;
+///
+/// let mut attributes = vec![
+///     KeyValue::new("gen_ai.tool.name", "get_weather"),
+///     KeyValue::new("mcp.method.name", "tools/call"),
+/// ];
+/// shape_for_langfuse(&SpanKind::Client, &mut attributes);
+/// assert_eq!(attributes, vec![KeyValue::new("mcp.method.name", "tools/call")]);
+/// ```
+pub fn shape_for_langfuse(kind: &SpanKind, attributes: &mut Vec<KeyValue>) {
+    if *kind == SpanKind::Client {
+        attributes.retain(|kv| {
+            kv.key.as_str() != GEN_AI_TOOL_NAME && kv.key.as_str() != GEN_AI_OPERATION_NAME
+        });
+    }
+}
+
+/// The Langfuse destination's exporter: [`shape_for_langfuse`] on every span,
+/// then `inner`.
+#[derive(Debug)]
+pub(crate) struct LangfuseShaped<E> {
+    inner: E,
+}
+
+impl<E> LangfuseShaped<E> {
+    pub(crate) fn new(inner: E) -> Self {
+        LangfuseShaped { inner }
+    }
+}
+
+impl<E: SpanExporter> SpanExporter for LangfuseShaped<E> {
+    async fn export(&self, mut batch: Vec<SpanData>) -> OTelSdkResult {
+        for span in &mut batch {
+            shape_for_langfuse(&span.span_kind, &mut span.attributes);
+        }
+        self.inner.export(batch).await
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
     }
 }

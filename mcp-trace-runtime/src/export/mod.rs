@@ -32,7 +32,8 @@ pub use console::ConsoleExporter;
 pub use file::JsonLinesFileExporter;
 pub use http_client::PinnedHeadersClient;
 pub use identity::UserSessionAttributes;
-pub use langfuse::LangfuseAttributes;
+use langfuse::LangfuseShaped;
+pub use langfuse::{shape_for_langfuse, LangfuseAttributes};
 pub use meter::build_meter_provider;
 pub use reporting::{ExportHealth, ReportingExporter, ReportingMetricExporter};
 
@@ -209,7 +210,7 @@ pub fn build_provider(
         builder = reported(
             builder,
             &mut health,
-            otlp_exporter("Langfuse", &langfuse::otlp_target(langfuse))?,
+            LangfuseShaped::new(otlp_exporter("Langfuse", &langfuse::otlp_target(langfuse))?),
             format!("Langfuse at {}", langfuse.endpoint),
             "Check LANGFUSE_BASE_URL (or LANGFUSE_HOST) and the keys.",
         );

@@ -1,181 +1,305 @@
-//! `native` mode on the server: a SERVER span for every request the
-//! [`super::McpServer`] handles, named and attributed per the MCP conventions, its
-//! parent taken from the request's `_meta`, else its HTTP headers.
+//! The tracing layer over any rmcp server: [`TracedServer`] wraps a
+//! [`ServerHandler`] and gives every request and notification it receives a
+//! SERVER span and a request scope.
 
-use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Instant;
+// rmcp deprecates logging and resources/subscribe (SEP-2577) but still
+// routes them; a tracing layer must trace whatever is routed.
+#![allow(deprecated)]
 
-use opentelemetry::context::FutureExt as _;
-use opentelemetry::{Context, KeyValue};
-use rmcp::service::RequestContext;
-use rmcp::{ErrorData, RoleServer};
+use std::borrow::Cow;
 
-use crate::conventions::{self as mcp, Outcome};
-use crate::metrics;
-use crate::propagation;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CancelTaskParams, CancelledNotificationParam,
+    CompleteRequestParams, CompleteResult, CustomNotification, CustomRequest, CustomResult,
+    DiscoverResult, GetPromptRequestParams, GetPromptResponse, GetSkillRequestParams,
+    GetSkillResult, GetTaskParams, GetTaskResult, InitializeRequestParams, InitializeResult,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListSkillsResult,
+    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ProtocolVersion,
+    ReadResourceDirectoryRequestParams, ReadResourceDirectoryResult, ReadResourceRequestParams,
+    ReadResourceResponse, ServerConfig, SetLevelRequestParams, SubscribeRequestParams,
+    SubscriptionFilter, Tool, UnsubscribeRequestParams, UpdateTaskParams,
+};
+use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
+use rmcp::{ErrorData, RoleServer, ServerHandler};
 
-/// The peer address of an HTTP connection, put in each request's extensions
-/// by the HTTP server so the SERVER span can record `client.address`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ClientAddress(pub SocketAddr);
+use crate::conventions::{Outcome, Target};
+use crate::inbound::{succeeded, Inbound, Received};
+use crate::metrics::{SessionClock, SessionSide};
 
-/// Marks a server span as already carrying an observation, so only the
-/// tool's own `#[with_otel_headers] #[observe]` enriches it.
-#[derive(Debug, Default)]
-pub struct ObservationClaim(AtomicBool);
-
-impl ObservationClaim {
-    /// True for the first caller only.
-    pub fn claim(&self) -> bool {
-        !self.0.swap(true, Ordering::Relaxed)
-    }
+/// Any rmcp [`ServerHandler`] — a `#[tool_router]` server, a hand-written
+/// handler, or [`McpServer`](super::McpServer) — with a SERVER span for every
+/// request and notification it receives (`native` mode) and each handler
+/// method run inside its [`ServedRequest`](crate::scope::ServedRequest), so
+/// `#[with_otel_headers]`, `#[observe]` and `ServedRequest::current()` work
+/// inside an rmcp `#[tool]` method as in an `#[mcp_tool]`.
+///
+/// Make one with [`traced`]; serve it like the handler itself (rmcp's
+/// `serve_server`, `StreamableHttpService`, or [`super::serve_http`]).
+///
+/// rmcp serves a clone per session; each clone measures its own session
+/// (`mcp.server.session.duration`).
+#[derive(Debug)]
+pub struct TracedServer<H> {
+    inner: H,
+    session: SessionClock,
 }
 
-/// Runs one request's handling inside its SERVER span (`native` mode; `handle`
-/// gets the span's context to hand on to the tool) and measures its duration
-/// (when metrics are on).
-pub(crate) async fn traced<T, F>(
-    method: &str,
-    target: Option<&str>,
-    context: &RequestContext<RoleServer>,
-    handle: impl FnOnce(Option<Context>) -> F,
-) -> Result<T, ErrorData>
-where
-    T: TracedResult,
-    F: Future<Output = Result<T, ErrorData>>,
-{
-    let started = Instant::now();
-    let span = mcp::enabled().then(|| {
-        mcp::start_server_span(
-            method,
-            target,
-            caller_context(context),
-            attributes(method, target, context),
-        )
-        .with_value(Arc::new(ObservationClaim::default()))
-    });
-    let result = match &span {
-        Some(cx) => handle(Some(cx.clone())).with_context(cx.clone()).await,
-        None => handle(None).await,
-    };
-    let outcome = match &result {
-        Ok(value) => value.outcome(),
-        Err(error) => Outcome::RpcError {
-            code: error.code.0,
-            message: error.message.to_string(),
-        },
-    };
-    if let Some(cx) = &span {
-        mcp::end_span(cx, &outcome);
-    }
-    if metrics::enabled() {
-        let transport = if context.extensions.get::<http::request::Parts>().is_some() {
-            "tcp"
-        } else {
-            "pipe"
-        };
-        metrics::record_server_operation(
-            started.elapsed(),
-            &mcp::metric_attributes(method, target, &outcome, transport),
-        );
-    }
-    result
-}
-
-/// How a successful response maps to an [`Outcome`].
-pub(crate) trait TracedResult {
-    fn outcome(&self) -> Outcome {
-        Outcome::Ok
-    }
-}
-
-impl TracedResult for () {}
-impl TracedResult for rmcp::model::InitializeResult {}
-impl TracedResult for rmcp::model::ListToolsResult {}
-
-impl TracedResult for rmcp::model::CallToolResponse {
-    fn outcome(&self) -> Outcome {
-        match self {
-            rmcp::model::CallToolResponse::Complete(call) if call.is_error == Some(true) => {
-                Outcome::ToolError(
-                    call.content
-                        .iter()
-                        .filter_map(|block| block.as_text().map(|text| text.text.clone()))
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                )
-            }
-            _ => Outcome::Ok,
+impl<H: Clone> Clone for TracedServer<H> {
+    fn clone(&self) -> Self {
+        TracedServer {
+            inner: self.inner.clone(),
+            session: SessionClock::new(SessionSide::Server),
         }
     }
 }
 
-/// The caller's context: `_meta` first (the MCP convention), else HTTP headers.
-fn caller_context(context: &RequestContext<RoleServer>) -> Context {
-    let meta = &context.meta.0 .0;
-    let from_meta = propagation::extract_from_meta(meta);
-    if propagation::has_remote_parent(&from_meta) {
-        return from_meta;
-    }
-    match context.extensions.get::<http::request::Parts>() {
-        Some(parts) => propagation::extract_from_headers(&parts.headers),
-        None => from_meta,
+/// Traces `handler`: the one line that turns any rmcp server into a traced one.
+///
+/// ```
+/// use mcp_trace_runtime::server::traced;
+/// use rmcp::model::ServerConfig;
+/// use rmcp::ServerHandler;
+///
+/// #[derive(Clone)]
+/// struct Hello;
+/// impl ServerHandler for Hello {
+///     fn get_info(&self) -> ServerConfig {
+///         ServerConfig::default()
+///     }
+/// }
+///
+/// let server = traced(Hello);
+/// // serve it as before: rmcp::serve_server(server, rmcp::transport::stdio())
+/// # let _ = server;
+/// ```
+pub fn traced<H: ServerHandler>(handler: H) -> TracedServer<H> {
+    TracedServer {
+        inner: handler,
+        session: SessionClock::new(SessionSide::Server),
     }
 }
 
-fn attributes(
-    method: &str,
-    target: Option<&str>,
-    context: &RequestContext<RoleServer>,
-) -> Vec<KeyValue> {
-    let mut attributes = vec![
-        KeyValue::new(mcp::MCP_METHOD_NAME, method.to_string()),
-        KeyValue::new(mcp::JSONRPC_REQUEST_ID, context.id.to_string()),
-    ];
-    if let ("tools/call", Some(tool)) = (method, target) {
-        attributes.push(KeyValue::new(mcp::GEN_AI_TOOL_NAME, tool.to_string()));
-        attributes.push(KeyValue::new(mcp::GEN_AI_OPERATION_NAME, "execute_tool"));
+impl<H> TracedServer<H> {
+    /// The wrapped handler.
+    pub fn inner(&self) -> &H {
+        &self.inner
     }
-    // During `initialize` this is the version the client asked for (rmcp
-    // stores the peer's info before answering).
-    let version = context
-        .peer
-        .peer_info()
-        .map(|info| info.protocol_version.to_string());
-    let parts = context.extensions.get::<http::request::Parts>();
-    let header = |name: &str| {
-        parts
-            .and_then(|parts| parts.headers.get(name))
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_string)
-    };
-    if let Some(version) = header("mcp-protocol-version").or(version) {
-        attributes.push(KeyValue::new(mcp::MCP_PROTOCOL_VERSION, version));
+
+    /// Unwraps the handler.
+    pub fn into_inner(self) -> H {
+        self.inner
     }
-    let Some(parts) = parts else {
-        attributes.push(KeyValue::new(mcp::NETWORK_TRANSPORT, "pipe"));
-        return attributes;
-    };
-    attributes.push(KeyValue::new(mcp::NETWORK_TRANSPORT, "tcp"));
-    if let Some(session) = header(crate::scope::MCP_SESSION_ID_HEADER) {
-        attributes.push(KeyValue::new(mcp::MCP_SESSION_ID, session));
+}
+
+fn received<'a>(
+    method: impl Into<Cow<'static, str>>,
+    target: Option<Target>,
+    context: &'a RequestContext<RoleServer>,
+) -> Received<'a> {
+    Received {
+        method: method.into(),
+        target,
+        request_id: Some(context.id.to_string()),
+        meta: &context.meta.0 .0,
+        extensions: &context.extensions,
+        // During `initialize` this is the version the client asked for
+        // (rmcp stores the peer's info before answering).
+        protocol_version: context
+            .peer
+            .peer_info()
+            .map(|info| info.protocol_version.to_string()),
+        transport: None,
     }
-    if let Some(authority) =
-        header("host").and_then(|host| host.parse::<http::uri::Authority>().ok())
-    {
-        attributes.push(KeyValue::new(
-            mcp::SERVER_ADDRESS,
-            authority.host().to_string(),
+}
+
+fn notified<'a>(
+    method: impl Into<Cow<'static, str>>,
+    context: &'a NotificationContext<RoleServer>,
+) -> Received<'a> {
+    Received {
+        method: method.into(),
+        target: None,
+        request_id: None,
+        meta: &context.meta.0 .0,
+        extensions: &context.extensions,
+        protocol_version: context
+            .peer
+            .peer_info()
+            .map(|info| info.protocol_version.to_string()),
+        transport: None,
+    }
+}
+
+fn tool_outcome(response: &CallToolResponse) -> Outcome {
+    match response {
+        CallToolResponse::Complete(call) if call.is_error == Some(true) => Outcome::ToolError(
+            call.content
+                .iter()
+                .filter_map(|block| block.as_text().map(|text| text.text.as_str()))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        _ => Outcome::Ok,
+    }
+}
+
+/// Forwards each request method inside an [`Inbound`]: `name(params) ->
+/// result, "method", target expression over `params`, outcome`.
+macro_rules! traced_requests {
+    ($(
+        $(#[$attr:meta])*
+        $name:ident($params:ident: $ty:ty) -> $result:ty, $method:literal, $target:expr, $outcome:expr;
+    )*) => {$(
+        $(#[$attr])*
+        async fn $name(
+            &self,
+            $params: $ty,
+            context: RequestContext<RoleServer>,
+        ) -> Result<$result, ErrorData> {
+            let inbound = Inbound::begin(received($method, $target, &context));
+            inbound.run(self.inner.$name($params, context), $outcome).await
+        }
+    )*};
+}
+
+/// Forwards each notification method inside an [`Inbound`].
+macro_rules! traced_notifications {
+    ($( $name:ident($($params:ident: $ty:ty)?), $method:literal; )*) => {$(
+        async fn $name(&self, $($params: $ty,)? context: NotificationContext<RoleServer>) {
+            let inbound = Inbound::begin(notified($method, &context));
+            inbound.run_notification(self.inner.$name($($params,)? context)).await
+        }
+    )*};
+}
+
+impl<H: ServerHandler> ServerHandler for TracedServer<H> {
+    fn get_info(&self) -> ServerConfig {
+        self.inner.get_info()
+    }
+
+    fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
+        self.inner.supported_protocol_versions()
+    }
+
+    fn negotiate_initialize(
+        &self,
+        request: &InitializeRequestParams,
+    ) -> Result<InitializeResult, ErrorData> {
+        self.inner.negotiate_initialize(request)
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.inner.get_tool(name)
+    }
+
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        self.inner.accepted_subscription_filter(requested)
+    }
+
+    async fn initialize(
+        &self,
+        request: InitializeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<InitializeResult, ErrorData> {
+        let mut received = received("initialize", None, &context);
+        received.protocol_version = Some(request.protocol_version.to_string());
+        let inbound = Inbound::begin(received);
+        let transport = inbound.transport();
+        let result = inbound
+            .run(self.inner.initialize(request, context), succeeded)
+            .await;
+        if let Ok(result) = &result {
+            self.session
+                .start(result.protocol_version.to_string(), transport);
+        }
+        result
+    }
+
+    async fn ping(&self, context: RequestContext<RoleServer>) -> Result<(), ErrorData> {
+        let inbound = Inbound::begin(received("ping", None, &context));
+        inbound.run(self.inner.ping(context), succeeded).await
+    }
+
+    async fn discover(
+        &self,
+        context: RequestContext<RoleServer>,
+    ) -> Result<DiscoverResult, ErrorData> {
+        let inbound = Inbound::begin(received("server/discover", None, &context));
+        inbound.run(self.inner.discover(context), succeeded).await
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
+        let inbound = Inbound::begin(received(
+            "subscriptions/listen",
+            None,
+            context.request_context(),
         ));
-        if let Some(port) = authority.port_u16() {
-            attributes.push(KeyValue::new(mcp::SERVER_PORT, i64::from(port)));
-        }
+        inbound.run(self.inner.listen(context), succeeded).await
     }
-    if let Some(ClientAddress(peer)) = parts.extensions.get::<ClientAddress>() {
-        attributes.push(KeyValue::new(mcp::CLIENT_ADDRESS, peer.ip().to_string()));
+
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, ErrorData> {
+        let inbound = Inbound::begin(received(request.method.clone(), None, &context));
+        inbound
+            .run(self.inner.on_custom_request(request, context), succeeded)
+            .await
     }
-    attributes
+
+    async fn on_custom_notification(
+        &self,
+        notification: CustomNotification,
+        context: NotificationContext<RoleServer>,
+    ) {
+        let inbound = Inbound::begin(notified(notification.method.clone(), &context));
+        inbound
+            .run_notification(self.inner.on_custom_notification(notification, context))
+            .await
+    }
+
+    traced_requests! {
+        call_tool(request: CallToolRequestParams) -> CallToolResponse, "tools/call",
+            Some(Target::Tool(request.name.to_string())), tool_outcome;
+        list_tools(request: Option<PaginatedRequestParams>) -> ListToolsResult, "tools/list",
+            None, succeeded;
+        complete(request: CompleteRequestParams) -> CompleteResult, "completion/complete",
+            None, succeeded;
+        set_level(request: SetLevelRequestParams) -> (), "logging/setLevel", None, succeeded;
+        get_prompt(request: GetPromptRequestParams) -> GetPromptResponse, "prompts/get",
+            Some(Target::Prompt(request.name.clone())), succeeded;
+        list_prompts(request: Option<PaginatedRequestParams>) -> ListPromptsResult,
+            "prompts/list", None, succeeded;
+        list_resources(request: Option<PaginatedRequestParams>) -> ListResourcesResult,
+            "resources/list", None, succeeded;
+        list_resource_templates(request: Option<PaginatedRequestParams>)
+            -> ListResourceTemplatesResult, "resources/templates/list", None, succeeded;
+        read_resource(request: ReadResourceRequestParams) -> ReadResourceResponse,
+            "resources/read", Some(Target::Resource(request.uri.clone())), succeeded;
+        subscribe(request: SubscribeRequestParams) -> (), "resources/subscribe",
+            Some(Target::Resource(request.uri.clone())), succeeded;
+        unsubscribe(request: UnsubscribeRequestParams) -> (), "resources/unsubscribe",
+            Some(Target::Resource(request.uri.clone())), succeeded;
+        get_task(request: GetTaskParams) -> GetTaskResult, "tasks/get", None, succeeded;
+        update_task(request: UpdateTaskParams) -> (), "tasks/update", None, succeeded;
+        cancel_task(request: CancelTaskParams) -> (), "tasks/cancel", None, succeeded;
+        list_skills(request: Option<PaginatedRequestParams>) -> ListSkillsResult, "skills/list",
+            None, succeeded;
+        get_skill(request: GetSkillRequestParams) -> GetSkillResult, "skills/get", None,
+            succeeded;
+        read_resource_directory(request: ReadResourceDirectoryRequestParams)
+            -> ReadResourceDirectoryResult, "resources/directory/read",
+            Some(Target::Resource(request.uri.clone())), succeeded;
+    }
+
+    traced_notifications! {
+        on_cancelled(notification: CancelledNotificationParam), "notifications/cancelled";
+        on_progress(notification: ProgressNotificationParam), "notifications/progress";
+        on_initialized(), "notifications/initialized";
+        on_roots_list_changed(), "notifications/roots/list_changed";
+    }
 }

@@ -1,0 +1,208 @@
+//! Handling one MCP message this process received — a request or a
+//! notification, on a server or (for what a server sends back) on a client:
+//! its SERVER span (`native` mode), its request scope, its duration.
+//!
+//! [`crate::server::TracedServer`] and [`crate::client::TracedClientHandler`]
+//! both wrap every handler method in an [`Inbound`], so there is one way a
+//! received message is traced, whichever side receives it.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use http::request::Parts;
+use opentelemetry::context::FutureExt as _;
+use opentelemetry::trace::SpanKind;
+use opentelemetry::{Context, KeyValue};
+use rmcp::model::Extensions;
+use rmcp::ErrorData;
+use serde_json::{Map, Value};
+
+use crate::caller::Caller;
+use crate::conventions::{self as mcp, Operation, Outcome, Target, Transport};
+use crate::metrics;
+use crate::scope::{ObservationClaim, ServedRequest, MCP_SESSION_ID_HEADER};
+
+/// The peer address of an HTTP connection, put in each request's extensions
+/// by the HTTP server so the SERVER span can record `client.address`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientAddress(pub SocketAddr);
+
+/// What a handler knows about a message it received.
+pub(crate) struct Received<'a> {
+    /// `mcp.method.name`.
+    pub method: std::borrow::Cow<'static, str>,
+    /// Tool, prompt or resource it is about.
+    pub target: Option<Target>,
+    /// Its JSON-RPC id (requests only).
+    pub request_id: Option<String>,
+    /// Its `params._meta`.
+    pub meta: &'a Map<String, Value>,
+    /// What the transport attached (the HTTP request head on Streamable HTTP).
+    pub extensions: &'a Extensions,
+    /// The negotiated protocol version, when known.
+    pub protocol_version: Option<String>,
+    /// How it arrived, when the receiver knows better than the extensions
+    /// (a client knows its own transport).
+    pub transport: Option<Transport>,
+}
+
+/// One received message being handled.
+pub(crate) struct Inbound {
+    /// A second layer over the same message: trace nothing twice.
+    nested: bool,
+    operation: Operation,
+    served: ServedRequest,
+    span: Option<Context>,
+    started: Instant,
+}
+
+impl Inbound {
+    /// Opens the SERVER span (`native` mode) and prepares the request scope.
+    pub(crate) fn begin(received: Received<'_>) -> Inbound {
+        let started = Instant::now();
+        let nested = ServedRequest::with_current(|current| {
+            current.is_some_and(|current| {
+                current.method.as_deref() == Some(&*received.method)
+                    && current.request_id == received.request_id
+            })
+        });
+        let parts = received.extensions.get::<Parts>();
+        let transport = received.transport.unwrap_or(match parts {
+            Some(_) => Transport::Tcp,
+            None => Transport::Pipe,
+        });
+        let header = |name: &str| {
+            parts
+                .and_then(|parts| parts.headers.get(name))
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_string)
+        };
+        let meta = (!received.meta.is_empty()).then(|| received.meta.clone());
+        let headers = parts.map(|parts| parts.headers.clone()).unwrap_or_default();
+        let mut operation = Operation::new(received.method, received.target, transport);
+        operation.request_id = received.request_id;
+        operation.session_id = header(MCP_SESSION_ID_HEADER);
+        operation.protocol_version = header("mcp-protocol-version").or(received.protocol_version);
+        let span = (mcp::enabled() && !nested).then(|| {
+            let caller = Caller::choose(meta.as_ref(), parts.map(|parts| &parts.headers));
+            let mut extra = caller.link_attributes();
+            if let Some(parts) = parts {
+                extra.extend(http_peer_attributes(parts));
+            }
+            mcp::start_span(
+                SpanKind::Server,
+                &operation,
+                caller.parent(),
+                caller.link_contexts(),
+                extra,
+            )
+            .with_value(Arc::new(ObservationClaim::default()))
+        });
+        let served = ServedRequest {
+            meta,
+            method: Some(operation.method.to_string()),
+            request_id: operation.request_id.clone(),
+            server_context: span.clone(),
+            ..ServedRequest::from_headers(headers)
+        };
+        Inbound {
+            nested,
+            operation,
+            served,
+            span,
+            started,
+        }
+    }
+
+    /// How the message arrived.
+    pub(crate) fn transport(&self) -> Transport {
+        self.operation.transport
+    }
+
+    /// Runs a request's handler in its scope and span; `outcome` reads how a
+    /// successful result ended (a tool result may be an error).
+    pub(crate) async fn run<T>(
+        self,
+        handler: impl Future<Output = Result<T, ErrorData>>,
+        outcome: fn(&T) -> Outcome,
+    ) -> Result<T, ErrorData> {
+        if self.nested {
+            return handler.await;
+        }
+        let Inbound {
+            operation,
+            served,
+            span,
+            started,
+            ..
+        } = self;
+        let cx = span.clone().unwrap_or_else(Context::current);
+        let result = served.scope(handler.with_context(cx)).await;
+        let ended = match &result {
+            Ok(value) => outcome(value),
+            Err(error) => Outcome::RpcError {
+                code: error.code.0,
+                message: error.message.to_string(),
+            },
+        };
+        finish(&operation, span.as_ref(), started, &ended);
+        result
+    }
+
+    /// Runs a notification's handler in its scope and span.
+    pub(crate) async fn run_notification(self, handler: impl Future<Output = ()>) {
+        if self.nested {
+            return handler.await;
+        }
+        let Inbound {
+            operation,
+            served,
+            span,
+            started,
+            ..
+        } = self;
+        let cx = span.clone().unwrap_or_else(Context::current);
+        served.scope(handler.with_context(cx)).await;
+        finish(&operation, span.as_ref(), started, &Outcome::Ok);
+    }
+}
+
+/// Any result that has no failure of its own.
+pub(crate) fn succeeded<T>(_: &T) -> Outcome {
+    Outcome::Ok
+}
+
+fn finish(operation: &Operation, span: Option<&Context>, started: Instant, outcome: &Outcome) {
+    if let Some(cx) = span {
+        mcp::end_span(cx, outcome);
+    }
+    if metrics::enabled() {
+        metrics::record_server_operation(started.elapsed(), &operation.metric_attributes(outcome));
+    }
+}
+
+/// `server.address` / `server.port` from the `Host` header, `client.address`
+/// from the connection.
+fn http_peer_attributes(parts: &Parts) -> Vec<KeyValue> {
+    let mut attributes = Vec::new();
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|host| host.parse::<http::uri::Authority>().ok());
+    if let Some(authority) = host {
+        attributes.push(KeyValue::new(
+            mcp::SERVER_ADDRESS,
+            authority.host().to_string(),
+        ));
+        if let Some(port) = authority.port_u16() {
+            attributes.push(KeyValue::new(mcp::SERVER_PORT, i64::from(port)));
+        }
+    }
+    if let Some(ClientAddress(peer)) = parts.extensions.get::<ClientAddress>() {
+        attributes.push(KeyValue::new(mcp::CLIENT_ADDRESS, peer.ip().to_string()));
+    }
+    attributes
+}

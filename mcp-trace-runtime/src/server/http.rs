@@ -1,0 +1,296 @@
+//! Serving any rmcp handler over MCP Streamable HTTP, traced, on the
+//! crate's one HTTP serving path ([`crate::http_server`]).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+use rmcp::transport::streamable_http_server::SessionManager;
+use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::ServerHandler;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tower_service::Service;
+
+use super::traced::{traced, TracedServer};
+use crate::inbound::ClientAddress;
+
+/// How long shutdown waits for in-flight requests before cutting them off.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// After the requests drained, how long connections get to close by themselves.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How [`serve_http`] serves.
+///
+/// ```
+/// use mcp_trace_runtime::server::HttpOptions;
+///
+/// let options = HttpOptions {
+///     allowed_hosts: vec!["weather.example.com".into()],
+///     ..HttpOptions::at("/weather")
+/// };
+/// assert!(!options.stateless);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpOptions {
+    /// Path of the MCP endpoint, e.g. `/weather`; every other path answers
+    /// 404. A trailing slash on the request is tolerated.
+    pub path: String,
+    /// No sessions: every POST is answered on its own with plain JSON. Suits
+    /// load-balanced deployments; clients cannot receive server-initiated
+    /// messages.
+    pub stateless: bool,
+    /// `Host` header values accepted besides the loopback names (`localhost`,
+    /// `127.0.0.1`, `::1`), as `host` or `host:port`. rmcp refuses other hosts
+    /// (403) against DNS rebinding; list your public names here when serving
+    /// beyond the local machine, or `"*"` to accept any host.
+    pub allowed_hosts: Vec<String>,
+}
+
+impl HttpOptions {
+    /// Stateful serving at `path`, loopback hosts only.
+    ///
+    /// ```
+    /// let options = mcp_trace_runtime::server::HttpOptions::at("/mcp");
+    /// assert_eq!(options.path, "/mcp");
+    /// ```
+    pub fn at(path: impl Into<String>) -> HttpOptions {
+        HttpOptions {
+            path: path.into(),
+            ..HttpOptions::default()
+        }
+    }
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            path: "/mcp".to_string(),
+            stateless: false,
+            allowed_hosts: Vec::new(),
+        }
+    }
+}
+
+/// Serves `handler` — any rmcp [`ServerHandler`], traced by
+/// [`traced`] here — as MCP Streamable HTTP on an already bound `listener`
+/// until `shutdown` resolves; then stops accepting, lets in-flight requests
+/// finish (for up to 10 s), closes the sessions and returns. Each session
+/// gets its own clone of `handler`.
+///
+/// Binding is left to the caller so it can pick the address, use port 0 in
+/// tests, or inherit a socket.
+///
+/// # Errors
+///
+/// `InvalidInput` when `options.path` does not start with `/`. Failures to
+/// accept a connection are retried, not returned: one bad connection must not
+/// stop the server.
+///
+/// ```no_run
+/// use mcp_trace_runtime::server::{serve_http, HttpOptions, McpServer};
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let listener = tokio::net::TcpListener::bind("0.0.0.0:8000").await?;
+/// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+/// let server = tokio::spawn(serve_http(
+///     McpServer::new("weather", "1.0.0"),
+///     listener,
+///     HttpOptions { allowed_hosts: vec!["*".into()], ..HttpOptions::at("/weather") },
+///     async { let _ = stopped.await; },
+/// ));
+/// // … later:
+/// let _ = stop.send(());
+/// server.await.expect("server task")?;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn serve_http<H>(
+    handler: H,
+    listener: TcpListener,
+    options: HttpOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()>
+where
+    H: ServerHandler + Clone,
+{
+    if !options.path.starts_with('/') {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("MCP path must start with '/': {:?}", options.path),
+        ));
+    }
+    let mut config = StreamableHttpServerConfig::default();
+    if options.allowed_hosts.iter().any(|host| host == "*") {
+        config = config.disable_allowed_hosts();
+    } else {
+        let mut hosts = config.allowed_hosts.clone();
+        hosts.extend(options.allowed_hosts.iter().cloned());
+        config = config.with_allowed_hosts(hosts);
+    }
+    let sessions = config.cancellation_token.clone();
+    let stop_sessions = move || sessions.cancel();
+    let server = traced(handler);
+    let factory = move || Ok(server.clone());
+    let path: Arc<str> = options.path.into();
+    if options.stateless {
+        let config = config
+            .with_legacy_session_mode(false)
+            .with_json_response(true);
+        let service =
+            StreamableHttpService::new(factory, Arc::new(NeverSessionManager::default()), config);
+        serve_mcp(listener, service, path, shutdown, stop_sessions).await;
+    } else {
+        let service =
+            StreamableHttpService::new(factory, Arc::new(LocalSessionManager::default()), config);
+        serve_mcp(listener, service, path, shutdown, stop_sessions).await;
+    }
+    Ok(())
+}
+
+async fn serve_mcp<H: ServerHandler, M: SessionManager>(
+    listener: TcpListener,
+    service: StreamableHttpService<TracedServer<H>, M>,
+    path: Arc<str>,
+    shutdown: impl Future<Output = ()>,
+    stop_sessions: impl FnOnce(),
+) {
+    let in_flight = Arc::new(InFlight::default());
+    let handle = {
+        let in_flight = Arc::clone(&in_flight);
+        move |mut request: Request<Incoming>, peer| {
+            request.extensions_mut().insert(ClientAddress(peer));
+            route(
+                service.clone(),
+                Arc::clone(&path),
+                Arc::clone(&in_flight),
+                request,
+            )
+        }
+    };
+    let wind_down = async {
+        let _ = tokio::time::timeout(DRAIN_TIMEOUT, in_flight.idle()).await;
+        // Only now: cancelling the sessions ends their open event streams
+        // (GET), which would otherwise hold their connections open forever,
+        // and would abort tool calls still running.
+        stop_sessions();
+    };
+    crate::http_server::serve(listener, handle, shutdown, wind_down, CLOSE_TIMEOUT).await;
+}
+
+type RouteResponse = Response<TrackedBody>;
+
+async fn route<H: ServerHandler, M: SessionManager>(
+    mut service: StreamableHttpService<TracedServer<H>, M>,
+    path: Arc<str>,
+    in_flight: Arc<InFlight>,
+    request: Request<Incoming>,
+) -> Result<RouteResponse, Infallible> {
+    if !path_matches(request.uri().path(), &path) {
+        let body = Full::new(Bytes::from_static(b"Not Found")).boxed();
+        let mut response = Response::new(TrackedBody { body, _guard: None });
+        *response.status_mut() = StatusCode::NOT_FOUND;
+        return Ok(response);
+    }
+    // POSTs carry JSON-RPC requests, whose response ends when the request is
+    // answered; a GET is a session's open-ended event stream and is not waited for.
+    let guard = (request.method() == Method::POST).then(|| in_flight.enter());
+    let response = service.call(request).await?;
+    Ok(response.map(|body| TrackedBody {
+        body,
+        _guard: guard,
+    }))
+}
+
+fn path_matches(requested: &str, served: &str) -> bool {
+    let served = served.trim_end_matches('/');
+    requested == served || requested.strip_suffix('/') == Some(served)
+}
+
+/// Counts requests whose response is not yet fully sent.
+#[derive(Default)]
+struct InFlight {
+    count: AtomicUsize,
+    changed: Notify,
+}
+
+impl InFlight {
+    fn enter(self: &Arc<Self>) -> InFlightGuard {
+        self.count.fetch_add(1, Ordering::SeqCst);
+        InFlightGuard(Arc::clone(self))
+    }
+
+    async fn idle(&self) {
+        loop {
+            let changed = self.changed.notified();
+            if self.count.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            changed.await;
+        }
+    }
+}
+
+struct InFlightGuard(Arc<InFlight>);
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        if self.0.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.changed.notify_waiters();
+        }
+    }
+}
+
+/// A response body that keeps its request counted as in flight until it is
+/// fully sent or dropped (client gone).
+struct TrackedBody {
+    body: BoxBody<Bytes, Infallible>,
+    _guard: Option<InFlightGuard>,
+}
+
+impl Body for TrackedBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_match_exactly_or_with_a_trailing_slash() {
+        assert!(path_matches("/weather", "/weather"));
+        assert!(path_matches("/weather/", "/weather"));
+        assert!(path_matches("/weather", "/weather/"));
+        assert!(!path_matches("/weather/x", "/weather"));
+        assert!(!path_matches("/weatherx", "/weather"));
+        assert!(!path_matches("/", "/weather"));
+        assert!(path_matches("/", "/"));
+    }
+}
