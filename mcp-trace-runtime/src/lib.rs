@@ -20,6 +20,7 @@
 //! | [`settings`] | process-wide switches read on the hot path (mode, capture, limits) |
 //! | [`collector`] | an embedded OTLP/HTTP receiver for demos and tests |
 //! | [`trace_tree`] | prints received spans as a distributed trace tree |
+//! | `testing` | (feature `testing`) span assertions for your tests: an in-memory provider, one trace per test, typed span queries, a guard for the switches |
 //!
 //! ```no_run
 //! fn main() -> Result<(), mcp_trace_runtime::Error> {
@@ -44,6 +45,8 @@ pub mod propagation;
 pub mod scope;
 pub mod server;
 pub mod settings;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tool;
 pub mod trace_tree;
 

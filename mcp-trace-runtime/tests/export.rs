@@ -2,15 +2,13 @@
 //! Langfuse wire format against a loopback receiver, the JSON-lines file, an
 //! unreachable backend, and the guard's flush on drop.
 //!
-//! The tracer provider is process-wide, so every test takes `serial()`.
-
-// The lock only serializes tests that share the process-wide tracer provider;
-// each test has its own runtime, so holding it across `.await` cannot deadlock.
-#![allow(clippy::await_holding_lock)]
+//! The tracer provider and the switches `install` sets are process-wide, so
+//! every test holds `testing::exclusive()`, which also restores the
+//! switches' defaults.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -19,13 +17,8 @@ use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
 use mcp_trace_runtime::collector::{Collector, SpanKind};
 use mcp_trace_runtime::observe::{Observation, ObservationType, ObserveOptions};
-use mcp_trace_runtime::{install, Config, Guard};
+use mcp_trace_runtime::{install, testing, Config, Guard};
 use opentelemetry::trace::TraceContextExt;
-
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 fn config(vars: &[(&str, &str)]) -> Config {
     let vars: HashMap<String, String> = vars
@@ -108,19 +101,19 @@ async fn export_to_collector(protocol: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exports_over_otlp_http_protobuf_to_the_embedded_collector() {
-    let _serial = serial();
+    let _exclusive = testing::exclusive();
     export_to_collector("http/protobuf").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exports_over_otlp_http_json_to_the_embedded_collector() {
-    let _serial = serial();
+    let _exclusive = testing::exclusive();
     export_to_collector("http/json").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropping_the_guard_flushes_finished_spans() {
-    let _serial = serial();
+    let _exclusive = testing::exclusive();
     let collector = Collector::start("127.0.0.1:0").await.unwrap();
     let guard = install(config(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.endpoint()),
@@ -188,7 +181,7 @@ async fn recording_receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn langfuse_export_uses_its_path_basic_auth_and_protobuf() {
-    let _serial = serial();
+    let _exclusive = testing::exclusive();
     let (langfuse_url, langfuse) = recording_receiver().await;
     let collector = Collector::start("127.0.0.1:0").await.unwrap();
     // A collector credential in the process environment must never reach Langfuse.
@@ -243,7 +236,7 @@ async fn langfuse_export_uses_its_path_basic_auth_and_protobuf() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_trace_file_gets_one_otlp_json_request_per_line() {
-    let _serial = serial();
+    let _exclusive = testing::exclusive();
     let path = std::env::temp_dir().join(format!("mcp-trace-file-{}.jsonl", std::process::id()));
     let _ = std::fs::remove_file(&path);
     let guard = install(config(&[("MCP_TRACE_FILE", path.to_str().unwrap())])).unwrap();
@@ -279,7 +272,7 @@ async fn the_trace_file_gets_one_otlp_json_request_per_line() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_backend_costs_a_warning_and_a_count_not_the_program() {
-    let _serial = serial();
+    let _exclusive = testing::exclusive();
     // Bind then drop: a loopback port where nothing listens.
     let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -311,7 +304,7 @@ async fn an_unreachable_backend_costs_a_warning_and_a_count_not_the_program() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mode_off_exports_and_injects_nothing() {
-    let _serial = serial();
+    let _exclusive = testing::exclusive();
     let collector = Collector::start("127.0.0.1:0").await.unwrap();
     let guard = install(config(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.endpoint()),
@@ -334,14 +327,13 @@ async fn mode_off_exports_and_injects_nothing() {
     );
     assert!(headers.is_empty());
     shutdown(guard).await;
-    mcp_trace_runtime::settings::set_mode(mcp_trace_runtime::Mode::Native);
     assert_eq!(collector.requests(), 0);
     assert!(collector.spans().is_empty());
 }
 
 #[test]
 fn install_reports_an_unopenable_trace_file() {
-    let _serial = serial();
+    let _exclusive = testing::exclusive();
     let error = install(config(&[(
         "MCP_TRACE_FILE",
         "/nonexistent-dir/x/trace.jsonl",

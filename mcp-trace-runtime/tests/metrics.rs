@@ -3,16 +3,13 @@
 //! the guard's final flush, metrics off by default and in mode `off`, and the
 //! collector's `/v1/metrics` endpoint on raw requests.
 //!
-//! The meter provider, the published instruments and the mode are
-//! process-wide, so every test that installs takes `serial()`.
-
-// The lock only serializes tests that share process-wide state; each test has
-// its own runtime, so holding it across `.await` cannot deadlock.
-#![allow(clippy::await_holding_lock)]
+//! The meter provider, the published instruments and the switches `install`
+//! sets are process-wide, so every test that installs holds
+//! `testing::exclusive()`, which also restores the switches' defaults.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -23,7 +20,7 @@ use mcp_trace_runtime::collector::{
 use mcp_trace_runtime::metrics::{
     self, CLIENT_OPERATION_DURATION, DURATION_BUCKETS, SERVER_OPERATION_DURATION,
 };
-use mcp_trace_runtime::{install, Config, Guard, Mode};
+use mcp_trace_runtime::{install, testing, Config, Guard};
 use opentelemetry::KeyValue;
 use opentelemetry_proto::tonic::collector::metrics::v1::{
     ExportMetricsServiceRequest, ExportMetricsServiceResponse,
@@ -32,11 +29,6 @@ use prost::Message;
 use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 fn config(vars: &[(&str, &str)]) -> Config {
     let vars: HashMap<String, String> = vars
@@ -189,19 +181,19 @@ async fn export_to_collector(protocol: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exports_both_histograms_over_otlp_http_protobuf() {
-    let _serial = serial();
+    let _exclusive = testing::exclusive();
     export_to_collector("http/protobuf").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exports_both_histograms_over_otlp_http_json() {
-    let _serial = serial();
+    let _exclusive = testing::exclusive();
     export_to_collector("http/json").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_are_off_by_default() {
-    let _serial = serial();
+    let _exclusive = testing::exclusive();
     let collector = Collector::start("127.0.0.1:0").await.unwrap();
     let guard = install(config(&[
         ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.endpoint()),
@@ -217,7 +209,7 @@ async fn metrics_are_off_by_default() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mode_off_sends_no_metrics() {
-    let _serial = serial();
+    let _exclusive = testing::exclusive();
     let collector = Collector::start("127.0.0.1:0").await.unwrap();
     let guard = install(config(&[
         ("MCP_TRACE_MODE", "off"),
@@ -230,14 +222,13 @@ async fn mode_off_sends_no_metrics() {
     record_operations();
     tokio::time::sleep(Duration::from_millis(200)).await;
     shutdown(guard).await;
-    mcp_trace_runtime::settings::set_mode(Mode::Native);
     assert_eq!(collector.requests(), 0);
     assert!(collector.metrics().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_extra_destination_turns_metrics_on_and_a_newer_install_wins() {
-    let _serial = serial();
+    let _exclusive = testing::exclusive();
     let first = Collector::start("127.0.0.1:0").await.unwrap();
     let second = Collector::start("127.0.0.1:0").await.unwrap();
     let install_to = |collector: &Collector| {
@@ -267,7 +258,7 @@ async fn an_extra_destination_turns_metrics_on_and_a_newer_install_wins() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_metrics_backend_is_counted_not_fatal() {
-    let _serial = serial();
+    let _exclusive = testing::exclusive();
     let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -344,7 +335,7 @@ async fn recording_receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_requests_carry_exactly_the_metrics_headers() {
-    let _serial = serial();
+    let _exclusive = testing::exclusive();
     let (url, received) = recording_receiver().await;
     // opentelemetry-otlp would merge this into every exporter it builds.
     std::env::set_var("OTEL_EXPORTER_OTLP_HEADERS", "x-env-key=env-secret");

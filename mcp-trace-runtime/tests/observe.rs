@@ -1,66 +1,15 @@
-//! The observation API against the in-memory exporter.
+//! The observation API against the in-memory exporter of
+//! `mcp_trace_runtime::testing`.
 //!
-//! The tracer provider and the switches in `settings` are process-wide, so
-//! every test takes `serial()` and filters spans by its own names.
-
-// The lock only serializes tests that share the process-wide tracer provider;
-// each test has its own runtime, so holding it across `.await` cannot deadlock.
-#![allow(clippy::await_holding_lock)]
-
-use std::sync::{Mutex, MutexGuard, OnceLock};
+//! Each test runs its calls in its own trace and reads only that trace's
+//! spans, so the tests run in parallel; the tests that change a process-wide
+//! switch, or assert on spans outside any trace (new roots), take
+//! `testing::exclusive()`.
 
 use mcp_trace_runtime::observe::{attributes, Observation, ObservationType, ObserveOptions};
-use mcp_trace_runtime::{settings, Mode};
+use mcp_trace_runtime::testing::{self, SpanDataExt};
+use mcp_trace_runtime::Mode;
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt};
-use opentelemetry::Value;
-use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
-
-fn exporter() -> &'static InMemorySpanExporter {
-    static EXPORTER: OnceLock<InMemorySpanExporter> = OnceLock::new();
-    EXPORTER.get_or_init(|| {
-        let exporter = InMemorySpanExporter::default();
-        let provider = SdkTracerProvider::builder()
-            .with_simple_exporter(exporter.clone())
-            .build();
-        opentelemetry::global::set_tracer_provider(provider);
-        exporter
-    })
-}
-
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    let guard = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    exporter().reset();
-    settings::set_mode(Mode::Native);
-    settings::set_capture_io(true);
-    settings::set_value_length_limit(settings::DEFAULT_VALUE_LENGTH_LIMIT);
-    guard
-}
-
-fn finished(name: &str) -> Vec<SpanData> {
-    exporter()
-        .get_finished_spans()
-        .unwrap()
-        .into_iter()
-        .filter(|span| span.name == name)
-        .collect()
-}
-
-fn only(name: &str) -> SpanData {
-    let mut spans = finished(name);
-    assert_eq!(spans.len(), 1, "exactly one span named {name}");
-    spans.remove(0)
-}
-
-fn attr(span: &SpanData, key: &str) -> Option<String> {
-    span.attributes
-        .iter()
-        .find(|kv| kv.key.as_str() == key)
-        .map(|kv| match &kv.value {
-            Value::String(text) => text.to_string(),
-            other => other.to_string(),
-        })
-}
 
 fn add(a: i64, b: i64) -> i64 {
     const OPTIONS: ObserveOptions = ObserveOptions::new("add").as_type(ObservationType::Tool);
@@ -76,22 +25,20 @@ fn add(a: i64, b: i64) -> i64 {
 
 #[test]
 fn sync_call_records_name_type_input_output_and_metadata() {
-    let _serial = serial();
-    assert_eq!(add(2, 3), 5);
-    let span = only("add");
+    let trace = testing::trace();
+    assert_eq!(trace.in_scope(|| add(2, 3)), 5);
+    let spans = trace.spans();
+    let span = spans.find("add");
     assert_eq!(span.span_kind, SpanKind::Internal);
-    assert_eq!(attr(&span, attributes::TYPE).as_deref(), Some("tool"));
+    assert_eq!(span.attr_str(attributes::TYPE), Some("tool"));
+    assert_eq!(span.attr_str(attributes::INPUT), Some(r#"{"a":2,"b":3}"#));
+    assert_eq!(span.attr_str(attributes::OUTPUT), Some("5"));
     assert_eq!(
-        attr(&span, attributes::INPUT).as_deref(),
-        Some(r#"{"a":2,"b":3}"#)
-    );
-    assert_eq!(attr(&span, attributes::OUTPUT).as_deref(), Some("5"));
-    assert_eq!(
-        attr(&span, "langfuse.observation.metadata.unit").as_deref(),
+        span.attr_str("langfuse.observation.metadata.unit"),
         Some("apples")
     );
     assert_eq!(
-        attr(&span, "langfuse.observation.metadata.weights").as_deref(),
+        span.attr_str("langfuse.observation.metadata.weights"),
         Some("[1,2]")
     );
     assert_eq!(span.status, Status::Unset);
@@ -119,37 +66,42 @@ fn divide(a: i64, b: i64) -> Result<i64, String> {
 
 #[test]
 fn err_sets_level_status_message_and_otel_status() {
-    let _serial = serial();
-    assert_eq!(divide(6, 3), Ok(2));
-    assert_eq!(divide(1, 0), Err("cannot divide 1 by zero".to_string()));
-    let spans = finished("divide");
+    let trace = testing::trace();
+    trace.in_scope(|| {
+        assert_eq!(divide(6, 3), Ok(2));
+        assert_eq!(divide(1, 0), Err("cannot divide 1 by zero".to_string()));
+    });
+    let all = trace.spans();
+    let spans = all.named("divide");
     assert_eq!(spans.len(), 2);
-    let ok = &spans[0];
-    assert_eq!(attr(ok, attributes::OUTPUT).as_deref(), Some("2"));
-    assert_eq!(attr(ok, attributes::LEVEL), None);
-    let failed = &spans[1];
-    assert_eq!(attr(failed, attributes::LEVEL).as_deref(), Some("ERROR"));
+    let ok = spans[0];
+    assert_eq!(ok.attr_str(attributes::OUTPUT), Some("2"));
+    assert!(!ok.has_attr(attributes::LEVEL));
+    let failed = spans[1];
+    assert_eq!(failed.attr_str(attributes::LEVEL), Some("ERROR"));
     assert_eq!(
-        attr(failed, attributes::STATUS_MESSAGE).as_deref(),
+        failed.attr_str(attributes::STATUS_MESSAGE),
         Some("cannot divide 1 by zero")
     );
-    assert_eq!(attr(failed, attributes::OUTPUT), None);
+    assert!(!failed.has_attr(attributes::OUTPUT));
     assert_eq!(
         failed.status,
         Status::error("cannot divide 1 by zero".to_string())
     );
-    assert!(failed.events.iter().any(|event| event.name == "exception"));
+    assert!(failed.has_event("exception"));
 }
 
 #[test]
 fn panic_is_recorded_then_resumed() {
-    let _serial = serial();
+    let trace = testing::trace();
     const OPTIONS: ObserveOptions = ObserveOptions::new("explodes");
-    let outcome = std::panic::catch_unwind(|| {
-        Observation::start(&OPTIONS).run(
-            || -> i32 { panic!("boom {}", 42) },
-            Observation::record_output,
-        )
+    let outcome = trace.in_scope(|| {
+        std::panic::catch_unwind(|| {
+            Observation::start(&OPTIONS).run(
+                || -> i32 { panic!("boom {}", 42) },
+                Observation::record_output,
+            )
+        })
     });
     let payload = outcome.expect_err("the panic must reach the caller");
     let message = payload
@@ -157,10 +109,11 @@ fn panic_is_recorded_then_resumed() {
         .cloned()
         .or_else(|| payload.downcast_ref::<&str>().map(|text| text.to_string()));
     assert_eq!(message.as_deref(), Some("boom 42"));
-    let span = only("explodes");
-    assert_eq!(attr(&span, attributes::LEVEL).as_deref(), Some("ERROR"));
+    let spans = trace.spans();
+    let span = spans.find("explodes");
+    assert_eq!(span.attr_str(attributes::LEVEL), Some("ERROR"));
     assert_eq!(
-        attr(&span, attributes::STATUS_MESSAGE).as_deref(),
+        span.attr_str(attributes::STATUS_MESSAGE),
         Some("panicked: boom 42")
     );
     assert!(matches!(span.status, Status::Error { .. }));
@@ -192,7 +145,9 @@ async fn fetch(city: &str, delay_ms: u64) -> Result<String, std::io::Error> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn async_bodies_keep_their_span_across_await_and_tasks() {
-    let _serial = serial();
+    // The tasks run without any context, so each fetch must start a new
+    // root: no trace scopes them, hence the exclusive guard.
+    let exclusive = testing::exclusive();
     let tasks: Vec<_> = (0..20)
         .map(|i| tokio::spawn(async move { fetch(&format!("city{i}"), (i % 5) as u64).await }))
         .collect();
@@ -201,8 +156,9 @@ async fn async_bodies_keep_their_span_across_await_and_tasks() {
     }
     assert!(fetch("", 1).await.is_err());
 
-    let parents = finished("fetch");
-    let children = finished("fetch.child");
+    let spans = exclusive.spans();
+    let parents = spans.named("fetch");
+    let children = spans.named("fetch.child");
     assert_eq!(parents.len(), 21);
     assert_eq!(children.len(), 21);
     for child in &children {
@@ -217,17 +173,14 @@ async fn async_bodies_keep_their_span_across_await_and_tasks() {
     }
     let failed: Vec<_> = parents
         .iter()
-        .filter(|span| attr(span, attributes::LEVEL).as_deref() == Some("ERROR"))
+        .filter(|span| span.attr_str(attributes::LEVEL) == Some("ERROR"))
         .collect();
     assert_eq!(failed.len(), 1);
     assert_eq!(
-        attr(failed[0], attributes::STATUS_MESSAGE).as_deref(),
+        failed[0].attr_str(attributes::STATUS_MESSAGE),
         Some("empty city")
     );
-    assert_eq!(
-        attr(failed[0], attributes::TYPE).as_deref(),
-        Some("retriever")
-    );
+    assert_eq!(failed[0].attr_str(attributes::TYPE), Some("retriever"));
     // Distinct roots: 21 traces, never shared between concurrent calls.
     let mut traces: Vec<_> = parents
         .iter()
@@ -240,37 +193,42 @@ async fn async_bodies_keep_their_span_across_await_and_tasks() {
 
 #[tokio::test]
 async fn async_panic_is_recorded_then_resumed() {
-    let _serial = serial();
+    let trace = testing::trace();
     const OPTIONS: ObserveOptions = ObserveOptions::new("async.explodes");
-    let task = tokio::spawn(Observation::start(&OPTIONS).run_async(
-        async {
-            tokio::task::yield_now().await;
-            panic!("async boom");
-        },
-        Observation::record_nothing::<()>,
-    ));
+    let task = tokio::spawn(trace.in_scope(|| {
+        Observation::start(&OPTIONS).run_async(
+            async {
+                tokio::task::yield_now().await;
+                panic!("async boom");
+            },
+            Observation::record_nothing::<()>,
+        )
+    }));
     let error = task.await.expect_err("the panic propagates to the task");
     assert!(error.is_panic());
-    let span = only("async.explodes");
+    let spans = trace.spans();
+    let span = spans.find("async.explodes");
     assert_eq!(
-        attr(&span, attributes::STATUS_MESSAGE).as_deref(),
+        span.attr_str(attributes::STATUS_MESSAGE),
         Some("panicked: async boom")
     );
 }
 
 #[tokio::test]
 async fn a_dropped_future_still_ends_its_span() {
-    let _serial = serial();
+    let trace = testing::trace();
     const OPTIONS: ObserveOptions = ObserveOptions::new("cancelled");
-    let future = Observation::start(&OPTIONS)
-        .run_async(std::future::pending::<()>(), Observation::record_nothing);
+    let future = trace.in_scope(|| {
+        Observation::start(&OPTIONS)
+            .run_async(std::future::pending::<()>(), Observation::record_nothing)
+    });
     let _ = tokio::time::timeout(std::time::Duration::from_millis(5), future).await;
-    assert_eq!(finished("cancelled").len(), 1);
+    assert_eq!(trace.spans().named("cancelled").len(), 1);
 }
 
 #[test]
 fn capture_can_be_switched_per_call_and_globally() {
-    let _serial = serial();
+    let switches = testing::exclusive();
     const NO_INPUT: ObserveOptions = ObserveOptions::new("no_input").capture_input(false);
     const NO_OUTPUT: ObserveOptions = ObserveOptions::new("no_output").capture_output(false);
     let mut input_closure_ran = false;
@@ -284,40 +242,41 @@ fn capture_can_be_switched_per_call_and_globally() {
         !input_closure_ran,
         "no serialization work when capture is off"
     );
-    let span = only("no_input");
-    assert_eq!(attr(&span, attributes::INPUT), None);
-    assert_eq!(attr(&span, attributes::OUTPUT).as_deref(), Some("1"));
+    let spans = switches.spans();
+    let span = spans.find("no_input");
+    assert!(!span.has_attr(attributes::INPUT));
+    assert_eq!(span.attr_str(attributes::OUTPUT), Some("1"));
 
     let observation = Observation::start(&NO_OUTPUT);
     observation.record_input(|input| input.arg("x", &1));
     observation.run(|| 2, Observation::record_output);
-    let span = only("no_output");
-    assert_eq!(
-        attr(&span, attributes::INPUT).as_deref(),
-        Some(r#"{"x":1}"#)
-    );
-    assert_eq!(attr(&span, attributes::OUTPUT), None);
+    let spans = switches.spans();
+    let span = spans.find("no_output");
+    assert_eq!(span.attr_str(attributes::INPUT), Some(r#"{"x":1}"#));
+    assert!(!span.has_attr(attributes::OUTPUT));
 
-    settings::set_capture_io(false);
+    switches.set_capture_io(false);
     assert_eq!(add(1, 1), 2);
-    let span = only("add");
-    assert_eq!(attr(&span, attributes::INPUT), None);
-    assert_eq!(attr(&span, attributes::OUTPUT), None);
-    assert_eq!(attr(&span, attributes::TYPE).as_deref(), Some("tool"));
+    let spans = switches.spans();
+    let span = spans.find("add");
+    assert!(!span.has_attr(attributes::INPUT));
+    assert!(!span.has_attr(attributes::OUTPUT));
+    assert_eq!(span.attr_str(attributes::TYPE), Some("tool"));
 }
 
 #[test]
 fn long_values_are_cut_with_a_marker() {
-    let _serial = serial();
-    settings::set_value_length_limit(100);
+    let switches = testing::exclusive();
+    switches.set_value_length_limit(100);
     const OPTIONS: ObserveOptions = ObserveOptions::new("long");
     let text = "ü".repeat(1000);
     let observation = Observation::start(&OPTIONS);
     observation.record_input(|input| input.arg("text", &text));
     observation.run(|| text.clone(), Observation::record_output);
-    let span = only("long");
+    let spans = switches.spans();
+    let span = spans.find("long");
     for key in [attributes::INPUT, attributes::OUTPUT] {
-        let value = attr(&span, key).unwrap();
+        let value = span.attr_str(key).unwrap();
         assert!(value.len() <= 100, "{key}: {} bytes", value.len());
         assert!(value.contains("…[truncated "), "{value}");
     }
@@ -325,46 +284,52 @@ fn long_values_are_cut_with_a_marker() {
 
 #[test]
 fn unserializable_output_never_fails_the_call() {
-    let _serial = serial();
+    let trace = testing::trace();
     let mut map = std::collections::HashMap::new();
     map.insert((1, 2), "tuple keys are not JSON keys");
     const OPTIONS: ObserveOptions = ObserveOptions::new("odd_output");
-    let returned = Observation::start(&OPTIONS).run(|| map.clone(), Observation::record_output);
+    let returned = trace
+        .in_scope(|| Observation::start(&OPTIONS).run(|| map.clone(), Observation::record_output));
     assert_eq!(returned, map);
-    let span = only("odd_output");
-    let output = attr(&span, attributes::OUTPUT).unwrap();
+    let spans = trace.spans();
+    let output = spans
+        .find("odd_output")
+        .attr_str(attributes::OUTPUT)
+        .unwrap();
     assert!(output.starts_with("\"<unserializable: "), "{output}");
 }
 
 #[test]
 fn observations_nest_under_the_current_context() {
-    let _serial = serial();
+    let trace = testing::trace();
     const OUTER: ObserveOptions = ObserveOptions::new("outer");
     const INNER: ObserveOptions = ObserveOptions::new("inner").as_type(ObservationType::Generation);
-    let outer = Observation::start(&OUTER);
-    let outer_cx = outer.context();
-    outer.run(
-        || Observation::start(&INNER).run(|| (), Observation::record_nothing),
-        Observation::record_nothing,
-    );
-    let inner = only("inner");
+    let outer_cx = trace.in_scope(|| {
+        let outer = Observation::start(&OUTER);
+        let outer_cx = outer.context();
+        outer.run(
+            || Observation::start(&INNER).run(|| (), Observation::record_nothing),
+            Observation::record_nothing,
+        );
+        outer_cx
+    });
+    let spans = trace.spans();
+    let inner = spans.find("inner");
     assert_eq!(
         inner.parent_span_id,
         outer_cx.span().span_context().span_id()
     );
-    assert_eq!(
-        attr(&inner, attributes::TYPE).as_deref(),
-        Some("generation")
-    );
+    assert_eq!(inner.attr_str(attributes::TYPE), Some("generation"));
 }
 
 #[test]
 fn mode_off_records_nothing_and_still_runs_the_body() {
-    let _serial = serial();
-    settings::set_mode(Mode::Off);
+    let switches = testing::exclusive();
+    switches.set_mode(Mode::Off);
     assert_eq!(add(20, 22), 42);
     assert_eq!(divide(1, 0).unwrap_err(), "cannot divide 1 by zero");
-    settings::set_mode(Mode::Native);
-    assert!(finished("add").is_empty());
-    assert!(finished("divide").is_empty());
+    switches.set_mode(Mode::Native);
+    let spans = switches.spans();
+    assert!(spans.named("add").is_empty());
+    assert!(spans.named("divide").is_empty());
 }

@@ -1,74 +1,23 @@
 //! What the three macros record at run time: names, parents, types, input,
 //! output, skip, errors, streams, metadata, the caller's context, and the tool
-//! registrations — against the in-memory exporter.
+//! registrations — against the in-memory exporter of
+//! `mcp_trace_runtime::testing`, each test in its own trace.
 
-// The lock only serializes tests that share the process-wide tracer provider;
-// each test has its own runtime, so holding it across `.await` cannot deadlock.
-#![allow(clippy::await_holding_lock)]
-
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::collections::HashSet;
 
 use mcp_trace_runtime::scope::ServedRequest;
-use mcp_trace_runtime::{mcp_tool, observe, settings, with_otel_headers};
-use opentelemetry::trace::{SpanId, Status, TraceContextExt};
-use opentelemetry::Value;
-use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
+use mcp_trace_runtime::testing::{self, SpanData, SpanDataExt};
+use mcp_trace_runtime::{mcp_tool, observe, with_otel_headers};
+use opentelemetry::trace::{SpanId, Status, TraceContextExt, TraceId};
 use serde::Serialize;
 
-fn exporter() -> &'static InMemorySpanExporter {
-    static EXPORTER: OnceLock<InMemorySpanExporter> = OnceLock::new();
-    EXPORTER.get_or_init(|| {
-        let exporter = InMemorySpanExporter::default();
-        let provider = SdkTracerProvider::builder()
-            .with_simple_exporter(exporter.clone())
-            .build();
-        opentelemetry::global::set_tracer_provider(provider);
-        mcp_trace_runtime::propagation::install_default_propagators();
-        exporter
-    })
-}
-
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    let guard = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    exporter().reset();
-    settings::set_mode(mcp_trace_runtime::Mode::Native);
-    settings::set_capture_io(true);
-    guard
-}
-
-fn spans_named(name: &str) -> Vec<SpanData> {
-    exporter()
-        .get_finished_spans()
-        .unwrap()
-        .into_iter()
-        .filter(|span| span.name == name)
-        .collect()
-}
-
-fn only(name: &str) -> SpanData {
-    let mut spans = spans_named(name);
-    assert_eq!(spans.len(), 1, "exactly one span named {name:?}");
-    spans.remove(0)
-}
-
-fn attr(span: &SpanData, key: &str) -> Option<String> {
-    span.attributes
-        .iter()
-        .find(|kv| kv.key.as_str() == key)
-        .map(|kv| match &kv.value {
-            Value::String(text) => text.to_string(),
-            other => other.to_string(),
-        })
-}
-
 fn input(span: &SpanData) -> serde_json::Value {
-    serde_json::from_str(&attr(span, "langfuse.observation.input").expect("input recorded"))
-        .unwrap()
+    span.attr_json("langfuse.observation.input")
+        .expect("input recorded")
 }
 
-fn output(span: &SpanData) -> Option<String> {
-    attr(span, "langfuse.observation.output")
+fn output(span: &SpanData) -> Option<&str> {
+    span.attr_str("langfuse.observation.output")
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -87,19 +36,17 @@ fn plain(location: String, days: i64) -> Weather {
 
 #[test]
 fn observe_records_name_type_input_and_output() {
-    let _serial = serial();
-    plain("London".into(), 3);
-    let span = only("plain");
+    let trace = testing::trace();
+    trace.in_scope(|| plain("London".into(), 3));
+    let spans = trace.spans();
+    let span = spans.find("plain");
+    assert_eq!(span.attr_str("langfuse.observation.type"), Some("span"));
     assert_eq!(
-        attr(&span, "langfuse.observation.type").as_deref(),
-        Some("span")
-    );
-    assert_eq!(
-        input(&span),
+        input(span),
         serde_json::json!({"location": "London", "days": 3})
     );
     assert_eq!(
-        output(&span).as_deref(),
+        output(span),
         Some(r#"{"location":"London","temperature":30}"#)
     );
 }
@@ -119,31 +66,36 @@ fn nothing_captured(prompt: &str) -> usize {
 
 #[test]
 fn options_rename_type_skip_and_add_metadata() {
-    let _serial = serial();
-    assert_eq!(options("hello", "tok".into(), Secret, 2), 7);
-    let span = only("renamed");
+    let trace = testing::trace();
     assert_eq!(
-        attr(&span, "langfuse.observation.type").as_deref(),
+        trace.in_scope(|| options("hello", "tok".into(), Secret, 2)),
+        7
+    );
+    let spans = trace.spans();
+    let span = spans.find("renamed");
+    assert_eq!(
+        span.attr_str("langfuse.observation.type"),
         Some("generation")
     );
     assert_eq!(
-        input(&span),
+        input(span),
         serde_json::json!({"prompt": "hello", "days": 2})
     );
-    assert_eq!(output(&span).as_deref(), Some("7"));
+    assert_eq!(output(span), Some("7"));
     assert_eq!(
-        attr(&span, "langfuse.observation.metadata.model").as_deref(),
+        span.attr_str("langfuse.observation.metadata.model"),
         Some("small")
     );
     assert_eq!(
-        attr(&span, "langfuse.observation.metadata.days").as_deref(),
+        span.attr_str("langfuse.observation.metadata.days"),
         Some("4")
     );
 
-    assert_eq!(nothing_captured("abc"), 3);
-    let span = only("nothing_captured");
-    assert_eq!(attr(&span, "langfuse.observation.input"), None);
-    assert_eq!(output(&span), None);
+    assert_eq!(trace.in_scope(|| nothing_captured("abc")), 3);
+    let spans = trace.spans();
+    let span = spans.find("nothing_captured");
+    assert!(!span.has_attr("langfuse.observation.input"));
+    assert!(!span.has_attr("langfuse.observation.output"));
 }
 
 #[derive(Debug)]
@@ -168,22 +120,24 @@ async fn lookup(city: String) -> Result<i64, NotFound> {
 
 #[tokio::test]
 async fn errors_set_level_status_and_keep_the_result() {
-    let _serial = serial();
-    assert_eq!(lookup("Paris".into()).await.unwrap(), 21);
+    let trace = testing::trace();
+    assert_eq!(trace.wrap(lookup("Paris".into())).await.unwrap(), 21);
     assert_eq!(
-        lookup("Atlantis".into()).await.unwrap_err().to_string(),
+        trace
+            .wrap(lookup("Atlantis".into()))
+            .await
+            .unwrap_err()
+            .to_string(),
         "city Atlantis not found"
     );
-    let spans = spans_named("lookup");
+    let all = trace.spans();
+    let spans = all.named("lookup");
     assert_eq!(spans.len(), 2);
-    assert_eq!(output(&spans[0]).as_deref(), Some("21"));
-    let failed = &spans[1];
+    assert_eq!(output(spans[0]), Some("21"));
+    let failed = spans[1];
+    assert_eq!(failed.attr_str("langfuse.observation.level"), Some("ERROR"));
     assert_eq!(
-        attr(failed, "langfuse.observation.level").as_deref(),
-        Some("ERROR")
-    );
-    assert_eq!(
-        attr(failed, "langfuse.observation.status_message").as_deref(),
+        failed.attr_str("langfuse.observation.status_message"),
         Some("city Atlantis not found")
     );
     assert_eq!(
@@ -199,12 +153,14 @@ fn explode(reason: &str) -> i64 {
 
 #[test]
 fn panics_are_recorded_and_resumed() {
-    let _serial = serial();
-    let result = std::panic::catch_unwind(|| explode("kaboom"));
+    let trace = testing::trace();
+    let result = trace.in_scope(|| std::panic::catch_unwind(|| explode("kaboom")));
     assert!(result.is_err());
-    let span = only("explode");
+    let spans = trace.spans();
     assert_eq!(
-        attr(&span, "langfuse.observation.status_message").as_deref(),
+        spans
+            .find("explode")
+            .attr_str("langfuse.observation.status_message"),
         Some("panicked: kaboom")
     );
 }
@@ -229,19 +185,17 @@ impl Assistant {
 
 #[tokio::test]
 async fn methods_nest_and_never_capture_self() {
-    let _serial = serial();
+    let trace = testing::trace();
     let mut assistant = Assistant { calls: 0 };
-    let answer = assistant.answer("weather?".into()).await;
+    let answer = trace.wrap(assistant.answer("weather?".into())).await;
     assert_eq!(answer, "weather?: sunny (8 chars, call 1)");
-    let outer = only("answer");
-    let inner = only("forecast");
+    let spans = trace.spans();
+    let outer = spans.find("answer");
+    let inner = spans.find("forecast");
     assert_eq!(inner.parent_span_id, outer.span_context.span_id());
     assert_eq!(inner.span_context.trace_id(), outer.span_context.trace_id());
-    assert_eq!(input(&outer), serde_json::json!({"question": "weather?"}));
-    assert_eq!(
-        attr(&outer, "langfuse.observation.type").as_deref(),
-        Some("agent")
-    );
+    assert_eq!(input(outer), serde_json::json!({"question": "weather?"}));
+    assert_eq!(outer.attr_str("langfuse.observation.type"), Some("agent"));
 }
 
 #[observe(stream, as_type = "generation")]
@@ -260,21 +214,22 @@ fn numbers(count: u32) -> impl Iterator<Item = u32> {
 
 #[test]
 fn streams_end_when_exhausted_and_join_string_items() {
-    let _serial = serial();
-    let mut stream = tokens("hello streaming world");
+    let trace = testing::trace();
+    let mut stream = trace.in_scope(|| tokens("hello streaming world"));
     assert_eq!(stream.next().as_deref(), Some("hello "));
-    assert!(spans_named("tokens").is_empty(), "still streaming");
+    assert!(trace.spans().named("tokens").is_empty(), "still streaming");
     let rest: Vec<String> = stream.collect();
     assert_eq!(rest, ["streaming ", "world "]);
-    let span = only("tokens");
-    assert_eq!(output(&span).as_deref(), Some("hello streaming world "));
+    let spans = trace.spans();
+    let span = spans.find("tokens");
+    assert_eq!(output(span), Some("hello streaming world "));
     assert_eq!(
-        attr(&span, "langfuse.observation.type").as_deref(),
+        span.attr_str("langfuse.observation.type"),
         Some("generation")
     );
 
-    assert_eq!(numbers(3).sum::<u32>(), 3);
-    assert_eq!(output(&only("numbers")).as_deref(), Some("[0,1,2]"));
+    assert_eq!(trace.in_scope(|| numbers(3)).sum::<u32>(), 3);
+    assert_eq!(output(trace.spans().find("numbers")), Some("[0,1,2]"));
 }
 
 #[with_otel_headers]
@@ -312,12 +267,13 @@ fn http_headers() -> http::HeaderMap {
 
 #[tokio::test]
 async fn with_otel_headers_parents_the_observation_on_the_caller() {
-    let _serial = serial();
-    let answer = request_from_headers()
-        .scope(served_tool("Oslo".into()))
+    let trace = testing::trace();
+    let answer = trace
+        .wrap(request_from_headers().scope(served_tool("Oslo".into())))
         .await;
     assert_eq!(answer, "weather in Oslo");
-    let span = only("served_tool");
+    let caller_trace = testing::spans_of(TraceId::from_hex(CALLER_TRACE).unwrap());
+    let span = caller_trace.find("served_tool");
     assert_eq!(span.span_context.trace_id().to_string(), CALLER_TRACE);
     assert_eq!(span.parent_span_id, SpanId::from_hex(CALLER_SPAN).unwrap());
     assert!(span.parent_span_is_remote);
@@ -333,18 +289,20 @@ async fn with_otel_headers_parents_the_observation_on_the_caller() {
         "11111111111111111111111111111111"
     );
 
-    // Outside any request nothing changes: a new root.
-    served_tool("Lima".into()).await;
-    let roots: Vec<_> = spans_named("served_tool")
-        .into_iter()
-        .filter(|span| span.parent_span_id == SpanId::INVALID)
-        .collect();
-    assert_eq!(roots.len(), 1);
+    // Outside any request nothing changes: the span's parent is the ambient
+    // context (here the test's root; with none, it would be a new root).
+    trace.wrap(served_tool("Lima".into())).await;
+    let spans = trace.spans();
+    let lima = spans.find("served_tool");
+    assert_eq!(input(lima), serde_json::json!({"location": "Lima"}));
+    assert_eq!(lima.parent_span_id, trace.root_span_id());
+    assert!(!lima.parent_span_is_remote);
+    assert_eq!(caller_trace.named("served_tool").len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_requests_each_get_exactly_their_own_parent() {
-    let _serial = serial();
+    let _trace = testing::trace();
     let calls: Vec<_> = (0..1000u32)
         .map(|i| {
             let trace = format!("{:032x}", i + 1);
@@ -362,10 +320,13 @@ async fn concurrent_requests_each_get_exactly_their_own_parent() {
     for call in calls {
         call.await.unwrap();
     }
-    let spans = spans_named("served_tool");
+    // Each call's own caller trace; no other test uses these ids.
+    let callers: HashSet<TraceId> = (0..1000u128).map(|i| TraceId::from(i + 1)).collect();
+    let all = testing::spans_where(|span| callers.contains(&span.span_context.trace_id()));
+    let spans = all.named("served_tool");
     assert_eq!(spans.len(), 1000);
     for span in spans {
-        let location = input(&span)["location"].as_str().unwrap().to_string();
+        let location = input(span)["location"].as_str().unwrap().to_string();
         let i: u32 = location.trim_start_matches("city").parse().unwrap();
         assert_eq!(
             span.span_context.trace_id().to_string(),
@@ -397,7 +358,7 @@ fn forecast_tool(
 
 #[tokio::test]
 async fn tools_register_with_schema_hints_and_outputs() {
-    let _serial = serial();
+    let trace = testing::trace();
     let tool = mcp_trace_runtime::tool::registered_tools()
         .into_iter()
         .find(|tool| tool.name == "forecast_tool")
@@ -419,7 +380,9 @@ async fn tools_register_with_schema_hints_and_outputs() {
     );
     assert!(schema["properties"]["units"].is_object());
 
-    let call = |arguments: serde_json::Value| (tool.call)(arguments.as_object().unwrap().clone());
+    let call = |arguments: serde_json::Value| {
+        trace.wrap((tool.call)(arguments.as_object().unwrap().clone()))
+    };
     let ok = call(serde_json::json!({"location": "Paris"}))
         .await
         .unwrap();
@@ -439,18 +402,19 @@ async fn tools_register_with_schema_hints_and_outputs() {
         .unwrap_err();
     assert!(invalid.message.contains("invalid type"), "{invalid}");
 
-    let spans = spans_named("forecast_tool");
+    let all = trace.spans();
+    let spans = all.named("forecast_tool");
     assert_eq!(
         spans.len(),
         2,
         "the invalid call never reached the function"
     );
     assert_eq!(
-        input(&spans[0]),
+        input(spans[0]),
         serde_json::json!({"location": "Paris", "days": 3, "units": null})
     );
     assert_eq!(
-        attr(&spans[1], "langfuse.observation.level").as_deref(),
+        spans[1].attr_str("langfuse.observation.level"),
         Some("ERROR")
     );
     // The explicit handle is the same registration.
