@@ -15,7 +15,7 @@ use http::request::Parts;
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{Context, KeyValue};
-use rmcp::model::Extensions;
+use rmcp::model::{Extensions, NotificationMetaObject};
 use rmcp::ErrorData;
 use serde_json::{Map, Value};
 
@@ -167,6 +167,21 @@ impl Inbound {
         served.scope(handler.with_context(cx)).await;
         finish(&operation, span.as_ref(), started, &Outcome::Ok);
     }
+}
+
+/// A notification's `_meta`. rmcp 3.11 moves a notification's extensions
+/// into its context before its `_meta` (which lives in them), so the
+/// context's `meta` is empty and the real one sits in its extensions.
+pub(crate) fn notification_meta<'a>(
+    meta: &'a NotificationMetaObject,
+    extensions: &'a Extensions,
+) -> &'a Map<String, Value> {
+    if meta.0 .0.is_empty() {
+        if let Some(moved) = extensions.get::<NotificationMetaObject>() {
+            return &moved.0 .0;
+        }
+    }
+    &meta.0 .0
 }
 
 /// Any result that has no failure of its own.

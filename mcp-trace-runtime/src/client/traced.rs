@@ -44,7 +44,7 @@ use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceExt};
 use serde_json::{Map, Value};
 
 use crate::conventions::{self as mcp, Operation, Outcome, Target, Transport};
-use crate::inbound::{succeeded, Inbound, Received};
+use crate::inbound::{notification_meta, succeeded, Inbound, Received};
 use crate::metrics::{self, SessionClock, SessionSide};
 use crate::propagation;
 
@@ -581,7 +581,7 @@ impl<H> TracedClientHandler<H> {
             method: method.into(),
             target: None,
             request_id: None,
-            meta: &context.meta.0 .0,
+            meta: notification_meta(&context.meta, &context.extensions),
             extensions: &context.extensions,
             protocol_version: server_version(&context.peer),
             transport: Some(self.transport),

@@ -23,7 +23,7 @@ use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 
 use crate::conventions::{Outcome, Target};
-use crate::inbound::{succeeded, Inbound, Received};
+use crate::inbound::{notification_meta, succeeded, Inbound, Received};
 use crate::metrics::{SessionClock, SessionSide};
 
 /// Any rmcp [`ServerHandler`] — a `#[tool_router]` server, a hand-written
@@ -120,7 +120,7 @@ fn notified<'a>(
         method: method.into(),
         target: None,
         request_id: None,
-        meta: &context.meta.0 .0,
+        meta: notification_meta(&context.meta, &context.extensions),
         extensions: &context.extensions,
         protocol_version: context
             .peer
