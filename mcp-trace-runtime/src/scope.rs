@@ -193,7 +193,12 @@ pub(crate) fn observation_site(adopt_caller: bool) -> ObservationSite {
             return ObservationSite::ServerSpan(server);
         }
         let local_span = active.is_valid() && !active.is_remote();
-        if local_span && (!adopt_caller || request.is_this_call(active.trace_id())) {
+        // Under `link` the caller's context is never adopted, so any local
+        // span active in the request's task was started for this call.
+        let keep = !adopt_caller
+            || settings::inbound_context() == InboundContext::Link
+            || request.is_this_call(active.trace_id());
+        if local_span && keep {
             return child_of_current(current);
         }
         let caller = request.caller();
