@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use mcp_trace_runtime::client::McpClient;
 use mcp_trace_runtime::collector::Collector;
-use mcp_trace_runtime::metrics::{CLIENT_OPERATION_DURATION, SERVER_OPERATION_DURATION};
+use mcp_trace_runtime::metrics::{
+    CLIENT_OPERATION_DURATION, CLIENT_SESSION_DURATION, SERVER_OPERATION_DURATION,
+    SERVER_SESSION_DURATION,
+};
 use mcp_trace_runtime::server::{serve_http, HttpOptions};
 use mcp_trace_runtime::{install, Config};
 
@@ -67,6 +70,10 @@ async fn both_histograms_arrive_with_method_tool_and_error_type() {
             .unwrap_or_else(|| panic!("{name} has a point for get_weather: {metric:#?}"));
         assert_eq!(calls.count, 3, "{name}");
         assert!(calls.attr_str("error.type").is_none());
+        assert!(
+            calls.attr_str("mcp.protocol.version").is_some(),
+            "{name}: the conventions' mcp.protocol.version"
+        );
         let failed = metric
             .point_with(&[("mcp.method.name", "tools/call"), ("error.type", "-32602")])
             .unwrap_or_else(|| panic!("{name} has a point for the failed call"));
@@ -74,5 +81,17 @@ async fn both_histograms_arrive_with_method_tool_and_error_type() {
         assert!(metric
             .point_with(&[("mcp.method.name", "initialize")])
             .is_some());
+    }
+    // One session on each side, measured from initialize to its end.
+    for name in [SERVER_SESSION_DURATION, CLIENT_SESSION_DURATION] {
+        let metric = collector
+            .latest_metric(name)
+            .unwrap_or_else(|| panic!("{name} arrived"));
+        assert_eq!(metric.unit, "s");
+        let session = metric
+            .point_with(&[("network.transport", "tcp")])
+            .unwrap_or_else(|| panic!("{name} has a tcp point: {metric:#?}"));
+        assert_eq!(session.count, 1, "{name}");
+        assert!(session.attr_str("mcp.protocol.version").is_some(), "{name}");
     }
 }

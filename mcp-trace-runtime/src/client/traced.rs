@@ -307,6 +307,8 @@ pub struct TracedTransport<T> {
     connected_in: Context,
     pending: HashMap<RequestId, Pending>,
     initialize: Option<RequestId>,
+    /// The negotiated version, once `initialize` is answered.
+    protocol_version: Option<String>,
     session: SessionClock,
 }
 
@@ -320,6 +322,7 @@ impl<T> TracedTransport<T> {
             connected_in: Context::current(),
             pending: HashMap::new(),
             initialize: None,
+            protocol_version: None,
             session: SessionClock::new(SessionSide::Client),
         }
     }
@@ -347,7 +350,9 @@ impl<T> TracedTransport<T> {
     }
 
     fn operation(&self, method: &str, target: Option<Target>) -> Operation {
-        Operation::new(method.to_string(), target, self.peer.transport)
+        let mut operation = Operation::new(method.to_string(), target, self.peer.transport);
+        operation.protocol_version = self.protocol_version.clone();
+        operation
     }
 
     fn sending(&mut self, message: &mut ClientJsonRpcMessage) {
@@ -356,7 +361,10 @@ impl<T> TracedTransport<T> {
                 let target = request_target(&request.request);
                 let mut operation = self.operation(request.request.method(), target);
                 operation.request_id = Some(request.id.to_string());
-                if matches!(request.request, ClientRequest::InitializeRequest(_)) {
+                if let ClientRequest::InitializeRequest(initialize) = &request.request {
+                    // The version asked for; the answer fixes it for the session.
+                    operation.protocol_version =
+                        Some(initialize.params.protocol_version.to_string());
                     self.initialize = Some(request.id.clone());
                 }
                 let meta = outgoing_meta(&mut request.request);
@@ -416,7 +424,8 @@ impl<T> TracedTransport<T> {
                     _ => return pending.end(&outcome),
                 } {
                     let version = result.protocol_version.to_string();
-                    self.session.start(version, self.peer.transport);
+                    self.session.start(version.clone(), self.peer.transport);
+                    self.protocol_version = Some(version);
                 }
             }
             pending.end(&outcome);
