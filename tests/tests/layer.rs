@@ -293,8 +293,11 @@ async fn call_everything(client: &TracedClient<Answering>) {
         .unwrap();
 }
 
+/// The attribute that names a request's target, and its value.
+type TargetAttribute = Option<(&'static str, &'static str)>;
+
 /// Every method the client sends, with its span name and target attribute.
-const REQUESTS: &[(&str, &str, Option<(&str, &str)>)] = &[
+const REQUESTS: &[(&str, &str, TargetAttribute)] = &[
     ("tools/list", "tools/list", None),
     (
         "tools/call",
