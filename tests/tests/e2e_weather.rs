@@ -791,9 +791,18 @@ async fn demo_prints_the_distributed_tree_and_leaves_no_process_behind() {
         .spawn()
         .unwrap();
     let probe_pid = probe.id().unwrap();
-    assert!(processes_with_marker(&marker)
+    // Until the child has exec'd, /proc shows the parent's environment.
+    let seen = Instant::now();
+    while !processes_with_marker(&marker)
         .iter()
-        .any(|(pid, _)| *pid == probe_pid));
+        .any(|(pid, _)| *pid == probe_pid)
+    {
+        assert!(
+            seen.elapsed() < Duration::from_secs(5),
+            "the detector never saw the marked probe"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     probe.kill().await.unwrap();
 
     let started = Instant::now();
