@@ -1,6 +1,9 @@
 //! Shared helpers for the cross-crate and end-to-end tests: find the
 //! workspace's binaries, start `weather-server` on a free port, run
-//! `weather-client`.
+//! `weather-client`, build and find the runtime's examples; [`interop`] holds
+//! what the interoperability suites share.
+
+pub mod interop;
 
 use std::path::PathBuf;
 use std::process::{ExitStatus, Output, Stdio};
@@ -35,6 +38,32 @@ pub fn binary(name: &str) -> PathBuf {
             assert!(status.success(), "building the weather binaries failed");
         });
     }
+    assert!(
+        path.exists(),
+        "{} is missing after the build",
+        path.display()
+    );
+    path
+}
+
+/// Path of an example of `mcp-trace-runtime` (e.g. `rmcp_router`), built
+/// first in the running test's profile (`cargo build --example`, quick when
+/// current), like [`binary`].
+pub fn example(name: &str) -> PathBuf {
+    let test_executable = std::env::current_exe().expect("the test knows its own path");
+    let profile_dir = test_executable
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("tests run from target/<profile>/deps");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = std::process::Command::new(cargo);
+    build.args(["build", "-p", "mcp-trace-runtime", "--example", name]);
+    if profile_dir.ends_with("release") {
+        build.arg("--release");
+    }
+    let status = build.status().expect("cargo runs");
+    assert!(status.success(), "building the example {name} failed");
+    let path = profile_dir.join("examples").join(name);
     assert!(
         path.exists(),
         "{} is missing after the build",

@@ -13,166 +13,25 @@
 //! id when its guard drops (also when a test panics); every wait has a
 //! timeout. All traffic stays on 127.0.0.1.
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use mcp_trace_runtime::collector::{CollectedSpan, Collector, SpanKind};
+use mcp_trace_tests::interop::{
+    free_port, inspector, interop_dir, python, random_hex, run_bounded, run_python, script,
+    stdout_json, wait_for_port, ChildGuard, RUN_TIMEOUT, SPANS_TIMEOUT,
+};
 use mcp_trace_tests::{binary, WeatherServer};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
-
-const RUN_TIMEOUT: Duration = Duration::from_secs(90);
-const SPANS_TIMEOUT: Duration = Duration::from_secs(30);
+use tokio::process::Command;
 
 // ---------------------------------------------------------------------------
-// Where the peers are
+// Peers and processes (the shared part is in `mcp_trace_tests::interop`)
 // ---------------------------------------------------------------------------
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ sits in the workspace")
-        .to_path_buf()
-}
-
-/// `$MCP_TRACE_INTEROP_DIR`, checked to hold what `.ci/interop-setup` installs.
-fn interop_dir() -> PathBuf {
-    let Some(dir) = std::env::var_os("MCP_TRACE_INTEROP_DIR") else {
-        panic!(
-            "MCP_TRACE_INTEROP_DIR is not set: run `.ci/interop-setup` and then \
-             `MCP_TRACE_INTEROP_DIR=target/interop cargo test -p mcp-trace-tests --test interop -- --ignored`"
-        );
-    };
-    let dir = workspace_root().join(dir);
-    for needed in [
-        "venv/bin/python",
-        "venv/bin/phoenix",
-        "node/node_modules/.bin/mcp-inspector",
-    ] {
-        assert!(
-            dir.join(needed).exists(),
-            "{} is missing: run `MCP_TRACE_INTEROP_DIR={} .ci/interop-setup` first",
-            dir.join(needed).display(),
-            dir.display()
-        );
-    }
-    dir
-}
-
-fn python() -> PathBuf {
-    interop_dir().join("venv/bin/python")
-}
-
-fn script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("interop")
-        .join(name)
-}
-
-// ---------------------------------------------------------------------------
-// Child processes: own process group, killed by that id on drop
-// ---------------------------------------------------------------------------
-
-/// A child process (and anything it started) that dies with this guard.
-struct ChildGuard {
-    child: Child,
-    what: &'static str,
-}
-
-impl ChildGuard {
-    fn spawn(what: &'static str, mut command: Command) -> ChildGuard {
-        command
-            .process_group(0)
-            .kill_on_drop(true)
-            .stdin(Stdio::null());
-        let child = command
-            .spawn()
-            .unwrap_or_else(|error| panic!("{what} does not start: {error}"));
-        ChildGuard { child, what }
-    }
-
-    /// Panics (with `context`) if the process has exited already.
-    fn assert_running(&mut self, context: &dyn Fn() -> String) {
-        if let Ok(Some(status)) = self.child.try_wait() {
-            panic!("{} exited early ({status}){}", self.what, context());
-        }
-    }
-
-    /// SIGKILL to the child's process group (its id is the child's pid, see
-    /// `process_group(0)`), then reap the child.
-    fn kill(&mut self) {
-        if let Some(pid) = self.child.id() {
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", "--", &format!("-{pid}")])
-                .stderr(Stdio::null())
-                .status();
-            let _ = self.child.start_kill();
-            let _ = self.child.try_wait();
-        }
-    }
-}
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// Runs `command` to completion with stdout/stderr captured, killing it (and
-/// its process group) if it takes longer than `timeout`.
-async fn run_bounded(what: &'static str, mut command: Command, timeout: Duration) -> Output {
-    command.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut guard = ChildGuard::spawn(what, command);
-    let stdout = guard.child.stdout.take().expect("stdout is piped");
-    let stderr = guard.child.stderr.take().expect("stderr is piped");
-    let read_all = |mut pipe: Box<dyn tokio::io::AsyncRead + Unpin + Send>| async move {
-        let mut bytes = Vec::new();
-        let _ = tokio::io::AsyncReadExt::read_to_end(&mut pipe, &mut bytes).await;
-        bytes
-    };
-    let finished = tokio::time::timeout(timeout, async {
-        let (out, err, status) = tokio::join!(
-            read_all(Box::new(stdout)),
-            read_all(Box::new(stderr)),
-            guard.child.wait()
-        );
-        Output {
-            status: status.expect("wait for child"),
-            stdout: out,
-            stderr: err,
-        }
-    })
-    .await;
-    finished.unwrap_or_else(|_| panic!("{what} did not finish within {timeout:?}"))
-}
-
-fn assert_success(what: &str, output: &Output) {
-    assert!(
-        output.status.success(),
-        "{what} failed ({}).\nstdout:\n{}\nstderr:\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-fn stdout_json(what: &str, output: &Output) -> Value {
-    assert_success(what, output);
-    let text = String::from_utf8_lossy(&output.stdout);
-    // The whole output (pretty-printed JSON), else its last `{…}` line.
-    serde_json::from_str(&text)
-        .or_else(|_| {
-            let line = text.lines().rev().find(|line| line.starts_with('{'));
-            serde_json::from_str(line.unwrap_or_default())
-        })
-        .unwrap_or_else(|error| panic!("{what} printed no JSON ({error}):\n{text}"))
-}
 
 async fn run_weather_client(url: &str, location: &str, otlp: &str) -> Value {
     let mut command = Command::new(binary("weather-client"));
@@ -183,26 +42,9 @@ async fn run_weather_client(url: &str, location: &str, otlp: &str) -> Value {
     stdout_json("weather-client", &output)
 }
 
-async fn run_python(what: &'static str, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(python());
-    command
-        .args(args)
-        .envs(env.iter().copied())
-        .env("PYTHONUNBUFFERED", "1")
-        .env("PYTHONDONTWRITEBYTECODE", "1");
-    run_bounded(what, command, RUN_TIMEOUT).await
-}
-
 // ---------------------------------------------------------------------------
-// Loopback networking
+// Loopback HTTP (Phoenix's REST API)
 // ---------------------------------------------------------------------------
-
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|listener| listener.local_addr())
-        .expect("bind an ephemeral loopback port")
-        .port()
-}
 
 /// A blocking `GET http://127.0.0.1:{port}{path}` → (status, body).
 fn http_get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
@@ -256,32 +98,6 @@ async fn get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
     tokio::task::spawn_blocking(move || http_get(port, &path))
         .await
         .expect("http_get does not panic")
-}
-
-async fn wait_for_port(port: u16, guard: &mut ChildGuard, timeout: Duration) {
-    let deadline = Instant::now() + timeout;
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        guard.assert_running(&String::new);
-        assert!(
-            Instant::now() < deadline,
-            "{} did not listen on {port} within {timeout:?}",
-            guard.what
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// `n` random bytes as lowercase hex (never all zeros in practice).
-fn random_hex(bytes: usize) -> String {
-    let mut hex = String::new();
-    while hex.len() < bytes * 2 {
-        let mut hasher = RandomState::new().build_hasher();
-        hasher.write_u128(Instant::now().elapsed().as_nanos());
-        hex.push_str(&format!("{:016x}", hasher.finish()));
-    }
-    hex.truncate(bytes * 2);
-    hex
 }
 
 // ---------------------------------------------------------------------------
@@ -748,14 +564,6 @@ async fn fastmcp_client_with_native_telemetry_parents_the_server_span() {
 // ---------------------------------------------------------------------------
 // d. MCP Inspector CLI
 // ---------------------------------------------------------------------------
-
-async fn inspector(url: &str, args: &[&str]) -> Output {
-    let mut command = Command::new(interop_dir().join("node/node_modules/.bin/mcp-inspector"));
-    command
-        .args(["--cli", url, "--transport", "http"])
-        .args(args);
-    run_bounded("mcp-inspector --cli", command, RUN_TIMEOUT).await
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs .ci/interop-setup (Python venv, npm)"]
