@@ -20,14 +20,15 @@ use opentelemetry::Context;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{
     ArgumentInfo, CallToolRequestParams, CallToolResponse, CallToolResult, ClientCapabilities,
-    ClientConfig, ClientNotification, ClientResult, CompleteRequestParams, CompleteResult,
-    ContentBlock, CreateMessageRequestParams, CreateMessageResult, GetMeta, GetPromptRequestParams,
-    GetPromptResponse, GetPromptResult, ListPromptsResult, ListResourceTemplatesResult,
-    ListResourcesResult, ListRootsResult, ListToolsResult, LoggingLevel, PaginatedRequestParams,
-    Prompt, PromptMessage, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
-    Reference, RequestMetaObject, Resource, ResourceContents, Role, RootsListChangedNotification,
-    SamplingMessage, ServerCapabilities, ServerConfig, ServerRequest, SetLevelRequestParams,
-    SubscribeRequestParams, Tool, UnsubscribeRequestParams,
+    ClientConfig, ClientNotification, ClientRequest, ClientResult, CompleteRequestParams,
+    CompleteResult, ContentBlock, CreateMessageRequestParams, CreateMessageResult, CustomRequest,
+    GetMeta, GetPromptRequestParams, GetPromptResponse, GetPromptResult, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListRootsResult, ListToolsResult,
+    LoggingLevel, PaginatedRequestParams, Prompt, PromptMessage, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, Reference, RequestMetaObject, Resource,
+    ResourceContents, Role, RootsListChangedNotification, SamplingMessage, ServerCapabilities,
+    ServerConfig, ServerRequest, SetLevelRequestParams, SubscribeRequestParams, Tool,
+    UnsubscribeRequestParams,
 };
 use rmcp::service::RequestContext;
 use rmcp::{schemars, tool, tool_router, ErrorData, RoleClient, RoleServer, ServerHandler};
@@ -285,6 +286,14 @@ async fn call_everything(client: &TracedClient<Answering>) {
         .await
         .unwrap();
     client.ping().await.unwrap();
+    // A method the server does not know: a custom request, answered with an error.
+    client
+        .send_request(ClientRequest::CustomRequest(CustomRequest::new(
+            "custom/unknown",
+            None,
+        )))
+        .await
+        .expect_err("no handler for a custom method");
     client
         .send_notification(ClientNotification::RootsListChangedNotification(
             RootsListChangedNotification::default(),
@@ -387,6 +396,11 @@ fn check_every_method(trace: &TestTrace, spans: &Spans, transport: &str) {
         assert_eq!(fail.attr_str("error.type"), Some("tool_error"));
         assert!(matches!(fail.status, Status::Error { .. }));
         assert!(!one(spans, "tools/call echo", kind).has_attr("error.type"));
+    }
+    for kind in [SpanKind::Client, SpanKind::Server] {
+        let custom = one(spans, "custom/unknown", kind);
+        assert_eq!(custom.attr_str("mcp.method.name"), Some("custom/unknown"));
+        assert_eq!(custom.attr_str("error.type"), Some("-32601"));
     }
     // A notification the client sends: CLIENT, then SERVER under it.
     let sent = one(spans, "notifications/roots/list_changed", SpanKind::Client);
