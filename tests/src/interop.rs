@@ -11,6 +11,7 @@ use std::process::{ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// Longest run of one short-lived peer (a Python client, the Inspector CLI).
@@ -257,4 +258,36 @@ pub fn random_hex(bytes: usize) -> String {
     }
     hex.truncate(bytes * 2);
     hex
+}
+
+/// `weather_server.py` on a free loopback port, exporting to `otlp` (its
+/// tools' spans, parented from the HTTP headers, and FastMCP's own SERVER
+/// spans, parented from `_meta`). Returns the guard and the MCP endpoint.
+pub async fn start_python_weather_server(otlp: &str) -> (ChildGuard, String) {
+    let port = free_port();
+    let mut command = Command::new(python());
+    command
+        .arg(script("weather_server.py"))
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", otlp)
+        .env("PYTHONUNBUFFERED", "1")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut server = ChildGuard::spawn("weather_server.py", command);
+    let stdout = server.child.stdout.take().expect("stdout is piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let url = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(url) = line.strip_prefix("Streamable HTTP endpoint available at ") {
+                return url.trim().to_string();
+            }
+        }
+        panic!("weather_server.py exited before printing its endpoint")
+    })
+    .await
+    .expect("weather_server.py printed its endpoint within 60 s");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    wait_for_port(port, &mut server, Duration::from_secs(60)).await;
+    (server, url)
 }

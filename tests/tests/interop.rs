@@ -16,17 +16,15 @@
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use mcp_trace_runtime::collector::{CollectedSpan, Collector, SpanKind};
 use mcp_trace_tests::interop::{
-    free_port, inspector, interop_dir, python, random_hex, run_bounded, run_python, script,
-    stdout_json, wait_for_port, ChildGuard, RUN_TIMEOUT, SPANS_TIMEOUT,
+    free_port, inspector, interop_dir, random_hex, run_bounded, run_python, script,
+    start_python_weather_server, stdout_json, ChildGuard, RUN_TIMEOUT, SPANS_TIMEOUT,
 };
 use mcp_trace_tests::{binary, WeatherServer};
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 // ---------------------------------------------------------------------------
@@ -657,31 +655,7 @@ async fn weather_client_calls_a_python_fastmcp_server() {
         .await
         .expect("collector starts");
     let otlp = collector.endpoint();
-    let port = free_port();
-    let mut command = Command::new(python());
-    command
-        .arg(script("weather_server.py"))
-        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &otlp)
-        .env("PYTHONUNBUFFERED", "1")
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut python_server = ChildGuard::spawn("weather_server.py", command);
-    let stdout = python_server.child.stdout.take().expect("stdout is piped");
-    let mut lines = BufReader::new(stdout).lines();
-    let url = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(url) = line.strip_prefix("Streamable HTTP endpoint available at ") {
-                return url.trim().to_string();
-            }
-        }
-        panic!("weather_server.py exited before printing its endpoint")
-    })
-    .await
-    .expect("weather_server.py printed its endpoint within 60 s");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    wait_for_port(port, &mut python_server, Duration::from_secs(60)).await;
+    let (python_server, url) = start_python_weather_server(&otlp).await;
 
     let report = run_weather_client(&url, "Paris", &otlp).await;
     assert_eq!(report["weather"]["location"], "Paris");

@@ -38,8 +38,8 @@ use mcp_trace_runtime::conventions::{
 use mcp_trace_runtime::testing::{self, SpanData, SpanDataExt, SpanKind, TestTrace};
 use mcp_trace_tests::example;
 use mcp_trace_tests::interop::{
-    free_port, inspector, interop_dir, node_package_file, python, random_hex, run_python, script,
-    stdout_json, wait_for_port, ChildGuard, RUN_TIMEOUT, SPANS_TIMEOUT,
+    inspector, interop_dir, node_package_file, random_hex, run_python, script,
+    start_python_weather_server, stdout_json, ChildGuard, RUN_TIMEOUT, SPANS_TIMEOUT,
 };
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig,
@@ -453,38 +453,6 @@ fn arguments(value: Value) -> serde_json::Map<String, Value> {
 // ---------------------------------------------------------------------------
 
 const PYTHON_SERVICE: &str = "python-weather-server";
-
-/// `weather_server.py` on a free loopback port, exporting to `otlp` (its
-/// tools' spans, parented from the HTTP headers, and FastMCP's own SERVER
-/// spans, parented from `_meta`). Returns the guard and the MCP endpoint.
-async fn start_python_weather_server(otlp: &str) -> (ChildGuard, String) {
-    let port = free_port();
-    let mut command = Command::new(python());
-    command
-        .arg(script("weather_server.py"))
-        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", otlp)
-        .env("PYTHONUNBUFFERED", "1")
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    let mut server = ChildGuard::spawn("weather_server.py", command);
-    let stdout = server.child.stdout.take().expect("stdout is piped");
-    let mut lines = BufReader::new(stdout).lines();
-    let url = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(url) = line.strip_prefix("Streamable HTTP endpoint available at ") {
-                return url.trim().to_string();
-            }
-        }
-        panic!("weather_server.py exited before printing its endpoint")
-    })
-    .await
-    .expect("weather_server.py printed its endpoint within 60 s");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    wait_for_port(port, &mut server, Duration::from_secs(60)).await;
-    (server, url)
-}
 
 /// Every request of our client is a CLIENT span under the caller's context;
 /// FastMCP's own SERVER spans are children of those CLIENT spans (context
