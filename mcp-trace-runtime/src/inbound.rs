@@ -6,6 +6,7 @@
 //! both wrap every handler method in an [`Inbound`], so there is one way a
 //! received message is traced, whichever side receives it.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{Context, KeyValue};
 use rmcp::model::{Extensions, NotificationMetaObject};
+use rmcp::service::{NotificationContext, RequestContext, ServiceRole};
 use rmcp::ErrorData;
 use serde_json::{Map, Value};
 
@@ -32,7 +34,7 @@ pub(crate) struct ClientAddress(pub SocketAddr);
 /// What a handler knows about a message it received.
 pub(crate) struct Received<'a> {
     /// `mcp.method.name`.
-    pub method: std::borrow::Cow<'static, str>,
+    pub method: Cow<'static, str>,
     /// Tool, prompt or resource it is about.
     pub target: Option<Target>,
     /// Its JSON-RPC id (requests only).
@@ -46,6 +48,49 @@ pub(crate) struct Received<'a> {
     /// How it arrived, when the receiver knows better than the extensions
     /// (a client knows its own transport).
     pub transport: Option<Transport>,
+}
+
+impl<'a> Received<'a> {
+    /// A request, with the peer's negotiated `protocol_version`.
+    pub(crate) fn request<R: ServiceRole>(
+        method: impl Into<Cow<'static, str>>,
+        target: Option<Target>,
+        context: &'a RequestContext<R>,
+        protocol_version: Option<String>,
+    ) -> Received<'a> {
+        Received {
+            method: method.into(),
+            target,
+            request_id: Some(context.id.to_string()),
+            meta: &context.meta.0 .0,
+            extensions: &context.extensions,
+            protocol_version,
+            transport: None,
+        }
+    }
+
+    /// A notification, with the peer's negotiated `protocol_version`.
+    pub(crate) fn notification<R: ServiceRole>(
+        method: impl Into<Cow<'static, str>>,
+        context: &'a NotificationContext<R>,
+        protocol_version: Option<String>,
+    ) -> Received<'a> {
+        Received {
+            method: method.into(),
+            target: None,
+            request_id: None,
+            meta: notification_meta(&context.meta, &context.extensions),
+            extensions: &context.extensions,
+            protocol_version,
+            transport: None,
+        }
+    }
+
+    /// Arrived over `transport` (a client knows its own).
+    pub(crate) fn over(mut self, transport: Transport) -> Received<'a> {
+        self.transport = Some(transport);
+        self
+    }
 }
 
 /// One received message being handled.
@@ -153,26 +198,18 @@ impl Inbound {
 
     /// Runs a notification's handler in its scope and span.
     pub(crate) async fn run_notification(self, handler: impl Future<Output = ()>) {
-        if self.nested {
-            return handler.await;
-        }
-        let Inbound {
-            operation,
-            served,
-            span,
-            started,
-            ..
-        } = self;
-        let cx = span.clone().unwrap_or_else(Context::current);
-        served.scope(handler.with_context(cx)).await;
-        finish(&operation, span.as_ref(), started, &Outcome::Ok);
+        let handled = async {
+            handler.await;
+            Ok::<(), ErrorData>(())
+        };
+        let _ = self.run(handled, succeeded).await;
     }
 }
 
 /// A notification's `_meta`. rmcp 3.11 moves a notification's extensions
 /// into its context before its `_meta` (which lives in them), so the
 /// context's `meta` is empty and the real one sits in its extensions.
-pub(crate) fn notification_meta<'a>(
+fn notification_meta<'a>(
     meta: &'a NotificationMetaObject,
     extensions: &'a Extensions,
 ) -> &'a Map<String, Value> {

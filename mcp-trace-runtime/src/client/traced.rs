@@ -44,7 +44,7 @@ use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceExt};
 use serde_json::{Map, Value};
 
 use crate::conventions::{self as mcp, Operation, Outcome, Target, Transport};
-use crate::inbound::{notification_meta, succeeded, Inbound, Received};
+use crate::inbound::{succeeded, Inbound, Received};
 use crate::metrics::{self, SessionClock, SessionSide};
 use crate::propagation;
 
@@ -570,15 +570,7 @@ impl<H> TracedClientHandler<H> {
         method: impl Into<Cow<'static, str>>,
         context: &'a RequestContext<RoleClient>,
     ) -> Received<'a> {
-        Received {
-            method: method.into(),
-            target: None,
-            request_id: Some(context.id.to_string()),
-            meta: &context.meta.0 .0,
-            extensions: &context.extensions,
-            protocol_version: server_version(&context.peer),
-            transport: Some(self.transport),
-        }
+        Received::request(method, None, context, server_version(&context.peer)).over(self.transport)
     }
 
     fn notified<'a>(
@@ -586,15 +578,7 @@ impl<H> TracedClientHandler<H> {
         method: impl Into<Cow<'static, str>>,
         context: &'a NotificationContext<RoleClient>,
     ) -> Received<'a> {
-        Received {
-            method: method.into(),
-            target: None,
-            request_id: None,
-            meta: notification_meta(&context.meta, &context.extensions),
-            extensions: &context.extensions,
-            protocol_version: server_version(&context.peer),
-            transport: Some(self.transport),
-        }
+        Received::notification(method, context, server_version(&context.peer)).over(self.transport)
     }
 }
 

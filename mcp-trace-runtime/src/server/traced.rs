@@ -19,11 +19,11 @@ use rmcp::model::{
     ReadResourceResponse, ServerConfig, SetLevelRequestParams, SubscribeRequestParams,
     SubscriptionFilter, Tool, UnsubscribeRequestParams, UpdateTaskParams,
 };
-use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
+use rmcp::service::{NotificationContext, Peer, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 
 use crate::conventions::{Outcome, Target};
-use crate::inbound::{notification_meta, succeeded, Inbound, Received};
+use crate::inbound::{succeeded, Inbound, Received};
 use crate::metrics::{SessionClock, SessionSide};
 
 /// Any rmcp [`ServerHandler`] — a `#[tool_router]` server, a hand-written
@@ -96,38 +96,21 @@ fn received<'a>(
     target: Option<Target>,
     context: &'a RequestContext<RoleServer>,
 ) -> Received<'a> {
-    Received {
-        method: method.into(),
-        target,
-        request_id: Some(context.id.to_string()),
-        meta: &context.meta.0 .0,
-        extensions: &context.extensions,
-        // During `initialize` this is the version the client asked for
-        // (rmcp stores the peer's info before answering).
-        protocol_version: context
-            .peer
-            .peer_info()
-            .map(|info| info.protocol_version.to_string()),
-        transport: None,
-    }
+    Received::request(method, target, context, client_version(&context.peer))
 }
 
 fn notified<'a>(
     method: impl Into<Cow<'static, str>>,
     context: &'a NotificationContext<RoleServer>,
 ) -> Received<'a> {
-    Received {
-        method: method.into(),
-        target: None,
-        request_id: None,
-        meta: notification_meta(&context.meta, &context.extensions),
-        extensions: &context.extensions,
-        protocol_version: context
-            .peer
-            .peer_info()
-            .map(|info| info.protocol_version.to_string()),
-        transport: None,
-    }
+    Received::notification(method, context, client_version(&context.peer))
+}
+
+/// The version the client asked for; during `initialize` too, since rmcp
+/// stores the peer's info before answering.
+fn client_version(peer: &Peer<RoleServer>) -> Option<String> {
+    peer.peer_info()
+        .map(|info| info.protocol_version.to_string())
 }
 
 fn tool_outcome(response: &CallToolResponse) -> Outcome {
