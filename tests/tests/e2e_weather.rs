@@ -326,6 +326,8 @@ struct WireSpan {
     trace_id: String,
     span_id: String,
     parent_span_id: String,
+    /// OTLP span kind (3 = CLIENT).
+    kind: i32,
     attributes: Vec<KeyValue>,
 }
 
@@ -375,6 +377,7 @@ fn decode(body: &[u8]) -> Vec<WireSpan> {
                     trace_id: hex(&span.trace_id),
                     span_id: hex(&span.span_id),
                     parent_span_id: hex(&span.parent_span_id),
+                    kind: span.kind,
                     attributes: span.attributes,
                 });
             }
@@ -481,6 +484,35 @@ async fn both_binaries_export_langfuse_wire_format() {
             span.parent_span_id
         );
     }
+
+    // What reached Langfuse, named and typed by Langfuse's own rules (its
+    // OtelIngestionProcessor): name from `gen_ai.tool.name` when present,
+    // type from `langfuse.observation.type`, else TOOL for `execute_tool` or
+    // a tool name, else SPAN. No two observations share a name and type.
+    const CLIENT: i32 = 3;
+    let mut observations = BTreeSet::new();
+    for span in &spans {
+        let tool = span.str("gen_ai.tool.name");
+        if span.kind == CLIENT {
+            assert_eq!(tool, None, "{}: shaped for Langfuse", span.name);
+            assert!(span.name.ends_with(" (client)"), "{}", span.name);
+        }
+        let name = tool.unwrap_or(&span.name).to_string();
+        let kind = span.str(TYPE).map(str::to_string).unwrap_or_else(|| {
+            let executes = span.str("gen_ai.operation.name") == Some("execute_tool");
+            if executes || tool.is_some() {
+                "tool"
+            } else {
+                "span"
+            }
+            .to_string()
+        });
+        assert!(
+            observations.insert((name.clone(), kind.clone())),
+            "two observations named {name:?} of type {kind:?} in {spans:#?}"
+        );
+    }
+    assert!(observations.contains(&("get_weather".to_string(), "tool".to_string())));
 }
 
 // ---------------------------------------------------------------------------

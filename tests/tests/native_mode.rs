@@ -340,15 +340,16 @@ async fn users_and_sessions_from_baggage_reach_the_server_spans() {
 /// else the span name; the type is `langfuse.observation.type`, else TOOL
 /// for `gen_ai.operation.name = execute_tool` or a `gen_ai.tool.name`, else SPAN.
 fn as_langfuse_observation(span: &SpanData) -> (String, String) {
+    let mut span_name = span.name.clone();
     let mut attributes = span.attributes.clone();
-    mcp_trace_runtime::export::shape_for_langfuse(&span.span_kind, &mut attributes);
+    mcp_trace_runtime::export::shape_for_langfuse(&span.span_kind, &mut span_name, &mut attributes);
     let get = |key: &str| {
         attributes
             .iter()
             .find(|kv| kv.key.as_str() == key)
             .map(|kv| kv.value.as_str().into_owned())
     };
-    let name = get("gen_ai.tool.name").unwrap_or_else(|| span.name.to_string());
+    let name = get("gen_ai.tool.name").unwrap_or_else(|| span_name.to_string());
     let kind = get("langfuse.observation.type").unwrap_or_else(|| {
         if get("gen_ai.operation.name").as_deref() == Some("execute_tool")
             || get("gen_ai.tool.name").is_some()
@@ -365,11 +366,17 @@ fn as_langfuse_observation(span: &SpanData) -> (String, String) {
 async fn langfuse_shows_no_duplicate_observations() {
     let trace = testing::trace();
     let server = Server::start().await;
-    let client = McpClient::connect_http(&server.url).await.unwrap();
+    // Connected in the trace too: initialize and notifications/initialized
+    // are CLIENT and SERVER spans of one name each.
+    let client = trace
+        .wrap(McpClient::connect_http(&server.url))
+        .await
+        .unwrap();
     weather_flow(&client, trace.context()).await;
     client.close().await;
     server.stop().await;
 
+    assert!(!trace.spans().named("initialize").is_empty());
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for span in &trace.spans() {
         *seen.entry(as_langfuse_observation(span)).or_default() += 1;

@@ -2,6 +2,7 @@
 //! environment / release attributes on every span, and CLIENT spans shaped
 //! so one call never shows as two look-alike observations.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -83,29 +84,42 @@ impl SpanProcessor for LangfuseAttributes {
 /// after `gen_ai.tool.name` and makes it a TOOL (also for
 /// `gen_ai.operation.name = execute_tool`): a CLIENT span keeps both for
 /// every other backend, but in Langfuse it would be a second `get_weather`
-/// tool beside the SERVER span that really ran it. So for Langfuse only, a
-/// CLIENT span loses those two attributes and shows as the span it is
-/// (`tools/call get_weather`).
+/// tool beside the SERVER span that really ran it, and a CLIENT `initialize`
+/// would look exactly like the SERVER `initialize` under it. So for Langfuse
+/// only, a CLIENT span loses those two attributes and its name gets
+/// [`CLIENT_SUFFIX`]: `tools/call get_weather (client)` above the
+/// `get_weather` tool, `initialize (client)` above `initialize`.
 ///
 /// ```
 /// use mcp_trace_runtime::export::shape_for_langfuse;
 /// use opentelemetry::trace::SpanKind;
 /// use opentelemetry::KeyValue;
 ///
+/// let mut name = std::borrow::Cow::Borrowed("tools/call get_weather");
 /// let mut attributes = vec![
 ///     KeyValue::new("gen_ai.tool.name", "get_weather"),
 ///     KeyValue::new("mcp.method.name", "tools/call"),
 /// ];
-/// shape_for_langfuse(&SpanKind::Client, &mut attributes);
+/// shape_for_langfuse(&SpanKind::Client, &mut name, &mut attributes);
+/// assert_eq!(name, "tools/call get_weather (client)");
 /// assert_eq!(attributes, vec![KeyValue::new("mcp.method.name", "tools/call")]);
 /// ```
-pub fn shape_for_langfuse(kind: &SpanKind, attributes: &mut Vec<KeyValue>) {
-    if *kind == SpanKind::Client {
-        attributes.retain(|kv| {
-            kv.key.as_str() != GEN_AI_TOOL_NAME && kv.key.as_str() != GEN_AI_OPERATION_NAME
-        });
+pub fn shape_for_langfuse(
+    kind: &SpanKind,
+    name: &mut Cow<'static, str>,
+    attributes: &mut Vec<KeyValue>,
+) {
+    if *kind != SpanKind::Client {
+        return;
     }
+    attributes.retain(|kv| {
+        kv.key.as_str() != GEN_AI_TOOL_NAME && kv.key.as_str() != GEN_AI_OPERATION_NAME
+    });
+    name.to_mut().push_str(CLIENT_SUFFIX);
 }
+
+/// Appended to the name of a CLIENT span sent to Langfuse.
+pub const CLIENT_SUFFIX: &str = " (client)";
 
 /// The Langfuse destination's exporter: [`shape_for_langfuse`] on every span,
 /// then `inner`.
@@ -123,7 +137,7 @@ impl<E> LangfuseShaped<E> {
 impl<E: SpanExporter> SpanExporter for LangfuseShaped<E> {
     async fn export(&self, mut batch: Vec<SpanData>) -> OTelSdkResult {
         for span in &mut batch {
-            shape_for_langfuse(&span.span_kind, &mut span.attributes);
+            shape_for_langfuse(&span.span_kind, &mut span.name, &mut span.attributes);
         }
         self.inner.export(batch).await
     }
