@@ -241,6 +241,9 @@ impl rmcp::ClientHandler for Answering {
     }
 }
 
+/// The notification `call_everything` ends with.
+const LAST_NOTIFICATION: &str = "notifications/roots/list_changed";
+
 /// Every client method, in order; returns once each answered.
 async fn call_everything(client: &TracedClient<Answering>) {
     client.list_tools(None).await.unwrap();
@@ -442,6 +445,11 @@ async fn every_method_over_http_gets_client_and_server_spans() {
         .await
         .expect("connected");
     trace.wrap(call_everything(&client)).await;
+    // A notification has no answer to wait for: let the server handle the
+    // last one before the session ends.
+    trace
+        .wait_for(|spans| spans.named(LAST_NOTIFICATION).len() == 2)
+        .await;
     stop_after(client).await;
     let _ = stop.send(());
     server.await.unwrap().unwrap();
@@ -477,6 +485,11 @@ async fn every_method_over_a_pipe_gets_client_and_server_spans() {
         .await
         .expect("connected");
     trace.wrap(call_everything(&client)).await;
+    // A notification has no answer to wait for: let the server handle the
+    // last one before the session ends.
+    trace
+        .wait_for(|spans| spans.named(LAST_NOTIFICATION).len() == 2)
+        .await;
     stop_after(client).await;
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
 
