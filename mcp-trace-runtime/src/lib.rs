@@ -14,9 +14,9 @@
 //! | [`mod@observe`] | observation spans with Langfuse input / output / error attributes |
 //! | [`tool`] | `#[mcp_tool]` registrations: definitions, argument parsing, schemas, outputs |
 //! | [`server`] | the tracing layer over any rmcp server ([`server::traced`]), our handler for the registrations, HTTP and stdio serving |
-//! | [`client`] | an MCP client on rmcp whose requests carry the trace context, with CLIENT spans |
-//! | [`conventions`] | the OpenTelemetry MCP conventions: span names, attributes, CLIENT / SERVER spans |
-//! | [`metrics`] | the `mcp.{client,server}.operation.duration` histograms |
+//! | [`client`] | the tracing layer over any rmcp client ([`client::serve_traced`]): CLIENT spans, context in `_meta` and headers, SERVER spans for what the server asks; [`client::McpClient`] |
+//! | [`conventions`] | the OpenTelemetry MCP conventions: span names, attributes, the one path that opens CLIENT / SERVER spans |
+//! | [`metrics`] | the `mcp.{client,server}.{operation,session}.duration` histograms |
 //! | [`settings`] | process-wide switches read on the hot path (mode, capture, limits) |
 //! | [`collector`] | an embedded OTLP/HTTP receiver for demos and tests |
 //! | [`trace_tree`] | prints received spans as a distributed trace tree |
