@@ -47,6 +47,8 @@ use serde_json::{Map, Value};
 use crate::propagation;
 use crate::settings::{self, InboundContext};
 
+const TRACEPARENT: &str = "traceparent";
+
 /// Prefix of the attributes that name a linked context by its carrier.
 pub const LINK_ATTRIBUTE_PREFIX: &str = "mcp_trace.link.";
 
@@ -91,8 +93,20 @@ impl Caller {
     ) -> Caller {
         let remote = |cx: Context| propagation::has_remote_parent(&cx).then_some(cx);
         let from_meta = meta.and_then(|meta| remote(propagation::extract_from_meta(meta)));
-        let from_headers =
-            headers.and_then(|headers| remote(propagation::extract_from_headers(headers)));
+        // A client like ours sends the same `traceparent` in both: then the
+        // headers can only repeat what `_meta` said, and need no extraction.
+        let same_traceparent = from_meta.is_some()
+            && match (meta, headers) {
+                (Some(meta), Some(headers)) => {
+                    let in_meta = meta.get(TRACEPARENT).and_then(Value::as_str);
+                    let in_headers = headers.get(TRACEPARENT).and_then(|v| v.to_str().ok());
+                    in_meta.is_some() && in_meta == in_headers
+                }
+                _ => false,
+            };
+        let from_headers = headers
+            .filter(|_| !same_traceparent)
+            .and_then(|headers| remote(propagation::extract_from_headers(headers)));
         let (winner, loser) = match (from_meta, from_headers) {
             (Some(meta), Some(headers)) => {
                 let differs = span_context(&meta) != span_context(&headers);
