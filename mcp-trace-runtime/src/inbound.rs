@@ -17,8 +17,8 @@ use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{Context, KeyValue};
 use rmcp::model::{Extensions, NotificationMetaObject};
-use rmcp::service::{NotificationContext, RequestContext, ServiceRole};
-use rmcp::ErrorData;
+use rmcp::service::{NotificationContext, Peer, RequestContext, ServiceRole};
+use rmcp::{ErrorData, RoleServer};
 use serde_json::{Map, Value};
 
 use crate::caller::Caller;
@@ -48,6 +48,8 @@ pub(crate) struct Received<'a> {
     /// How it arrived, when the receiver knows better than the extensions
     /// (a client knows its own transport).
     pub transport: Option<Transport>,
+    /// On a server: the client, for requests back to it.
+    pub client: Option<Peer<RoleServer>>,
 }
 
 impl<'a> Received<'a> {
@@ -66,6 +68,7 @@ impl<'a> Received<'a> {
             extensions: &context.extensions,
             protocol_version,
             transport: None,
+            client: None,
         }
     }
 
@@ -83,7 +86,14 @@ impl<'a> Received<'a> {
             extensions: &context.extensions,
             protocol_version,
             transport: None,
+            client: None,
         }
+    }
+
+    /// Sent by `client` (to a server), which requests can go back to.
+    pub(crate) fn sent_by(mut self, client: &Peer<RoleServer>) -> Received<'a> {
+        self.client = Some(client.clone());
+        self
     }
 
     /// Arrived over `transport` (a client knows its own).
@@ -150,6 +160,8 @@ impl Inbound {
             method: Some(operation.method.to_string()),
             request_id: operation.request_id.clone(),
             server_context: span.clone(),
+            peer: received.client,
+            transport: Some(transport),
             ..ServedRequest::from_headers(headers)
         };
         Inbound {

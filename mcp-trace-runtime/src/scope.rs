@@ -62,6 +62,11 @@ pub struct ServedRequest {
     /// that adopts the caller's context keeps this span instead, so the request
     /// never gets a second parent.
     pub server_context: Option<Context>,
+    /// The client that sent the request, when a traced server serves it:
+    /// what [`BackChannel`](crate::server::BackChannel) sends back to.
+    pub peer: Option<rmcp::Peer<rmcp::RoleServer>>,
+    /// How the request arrived.
+    pub transport: Option<crate::conventions::Transport>,
 }
 
 impl ServedRequest {

@@ -12,23 +12,20 @@ use std::time::Duration;
 use mcp_trace_runtime::client::{
     connect_http, serve_traced, ClientPeer, TracedClient, TracedClientHandler,
 };
-use mcp_trace_runtime::propagation;
 use mcp_trace_runtime::scope::ServedRequest;
-use mcp_trace_runtime::server::{serve_http, serve_io, traced, HttpOptions};
+use mcp_trace_runtime::server::{serve_http, serve_io, traced, BackChannel, HttpOptions};
 use mcp_trace_runtime::testing::{self, SpanDataExt, SpanKind, Spans, Status, TestTrace};
-use opentelemetry::Context;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{
     ArgumentInfo, CallToolRequestParams, CallToolResponse, CallToolResult, ClientCapabilities,
-    ClientConfig, ClientNotification, ClientRequest, ClientResult, CompleteRequestParams,
-    CompleteResult, ContentBlock, CreateMessageRequestParams, CreateMessageResult, CustomRequest,
-    GetMeta, GetPromptRequestParams, GetPromptResponse, GetPromptResult, ListPromptsResult,
+    ClientConfig, ClientNotification, ClientRequest, CompleteRequestParams, CompleteResult,
+    ContentBlock, CreateMessageRequestParams, CreateMessageResult, CustomRequest,
+    GetPromptRequestParams, GetPromptResponse, GetPromptResult, ListPromptsResult,
     ListResourceTemplatesResult, ListResourcesResult, ListRootsResult, ListToolsResult,
     LoggingLevel, PaginatedRequestParams, Prompt, PromptMessage, ReadResourceRequestParams,
-    ReadResourceResponse, ReadResourceResult, Reference, RequestMetaObject, Resource,
-    ResourceContents, Role, RootsListChangedNotification, SamplingMessage, ServerCapabilities,
-    ServerConfig, ServerRequest, SetLevelRequestParams, SubscribeRequestParams, Tool,
-    UnsubscribeRequestParams,
+    ReadResourceResponse, ReadResourceResult, Reference, Resource, ResourceContents, Role,
+    RootsListChangedNotification, SamplingMessage, ServerCapabilities, ServerConfig,
+    SetLevelRequestParams, SubscribeRequestParams, Tool, UnsubscribeRequestParams,
 };
 use rmcp::service::RequestContext;
 use rmcp::{schemars, tool, tool_router, ErrorData, RoleClient, RoleServer, ServerHandler};
@@ -88,28 +85,19 @@ impl ServerHandler for Everything {
             }
             "fail" => Ok(CallToolResult::error(text("no such city")).into()),
             "ask" => {
-                // The server's own CLIENT spans for these are the next
-                // issue's; here its context goes in `_meta` by hand so the
-                // client's SERVER spans have a parent to check.
-                let mut meta = RequestMetaObject::default();
-                propagation::inject_into_meta(&Context::current(), &mut meta.0 .0);
-                let mut sampling =
+                // Requests back to the client, each a CLIENT span of this server.
+                let client = BackChannel::current().expect("a back channel in a traced handler");
+                let sampling =
                     CreateMessageRequestParams::new(vec![SamplingMessage::user_text("hi")], 16);
-                sampling.meta = Some(meta);
-                let answer = context
-                    .peer
+                let answer = client
                     .create_message(sampling)
                     .await
                     .map_err(|error| ErrorData::internal_error(error.to_string(), None))?;
-                let mut list_roots = ServerRequest::ListRootsRequest(Default::default());
-                propagation::inject_into_meta(
-                    &Context::current(),
-                    &mut list_roots.get_meta_mut().0 .0,
-                );
-                let roots = match context.peer.send_request(list_roots).await {
-                    Ok(ClientResult::ListRootsResult(roots)) => roots,
-                    other => panic!("roots/list answered {other:?}"),
-                };
+                let roots = client
+                    .list_roots()
+                    .await
+                    .map_err(|error| ErrorData::internal_error(error.to_string(), None))?;
+                let _ = &context;
                 Ok(CallToolResult::success(text(&format!(
                     "{} / {} roots",
                     answer.model,
@@ -411,15 +399,42 @@ fn check_every_method(trace: &TestTrace, spans: &Spans, transport: &str) {
     assert_eq!(sent.parent_span_id, trace.root_span_id());
     assert_eq!(received.parent_span_id, sent.span_id());
     assert!(!received.has_attr("jsonrpc.request.id"));
-    // Roles reversed: the client serves what the server asks, under the
-    // server span of the tool that asked.
+    // Roles reversed: the server's requests back are CLIENT spans under the
+    // tool that asked; the client serves each in a SERVER span under it.
     let ask = one(spans, "tools/call ask", SpanKind::Server);
     for asked in ["sampling/createMessage", "roots/list"] {
+        let sent = one(spans, asked, SpanKind::Client);
+        assert_eq!(sent.parent_span_id, ask.span_id(), "{asked}");
+        assert!(sent.has_attr("jsonrpc.request.id"), "{asked}");
         let served = one(spans, asked, SpanKind::Server);
         assert_eq!(served.attr_str("mcp.method.name"), Some(asked));
         assert_eq!(served.attr_str("network.transport"), Some(transport));
-        assert_eq!(served.parent_span_id, ask.span_id(), "{asked}");
+        assert_eq!(served.parent_span_id, sent.span_id(), "{asked}");
+        assert_eq!(
+            sent.attr_str("jsonrpc.request.id"),
+            served.attr_str("jsonrpc.request.id")
+        );
     }
+    // The sampling request is a Langfuse generation with the model that answered.
+    let sampling = one(spans, "sampling/createMessage", SpanKind::Client);
+    assert_eq!(
+        sampling.attr_str("langfuse.observation.type"),
+        Some("generation")
+    );
+    assert_eq!(
+        sampling.attr_str("gen_ai.response.model"),
+        Some("test-model")
+    );
+    assert_eq!(
+        sampling.attr_str("langfuse.observation.model.name"),
+        Some("test-model")
+    );
+    assert!(sampling
+        .attr_str("langfuse.observation.input")
+        .is_some_and(|input| input.contains("hi")));
+    assert!(sampling
+        .attr_str("langfuse.observation.output")
+        .is_some_and(|output| output.contains("hello")));
 }
 
 async fn stop_after(client: TracedClient<Answering>) {
@@ -455,7 +470,7 @@ async fn every_method_over_http_gets_client_and_server_spans() {
     server.await.unwrap().unwrap();
 
     let spans = trace
-        .wait_for(|spans| spans.named("ping").len() == 2 && spans.named("roots/list").len() == 1)
+        .wait_for(|spans| spans.named("ping").len() == 2 && spans.named("roots/list").len() == 2)
         .await;
     check_every_method(&trace, &spans, "tcp");
     // initialize: CLIENT under the context the client connected in, SERVER under it.
@@ -494,7 +509,7 @@ async fn every_method_over_a_pipe_gets_client_and_server_spans() {
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
 
     let spans = trace
-        .wait_for(|spans| spans.named("ping").len() == 2 && spans.named("roots/list").len() == 1)
+        .wait_for(|spans| spans.named("ping").len() == 2 && spans.named("roots/list").len() == 2)
         .await;
     check_every_method(&trace, &spans, "pipe");
     // Over a pipe the only carrier is `_meta`: initialize has one too.

@@ -25,12 +25,14 @@
 //! # }
 //! ```
 
+mod back_channel;
 mod http;
 mod stdio;
 mod tools;
 mod traced;
 
 pub use self::http::{serve_http, HttpOptions};
+pub use back_channel::{BackChannel, GEN_AI_RESPONSE_MODEL, LANGFUSE_MODEL_NAME};
 pub use stdio::{serve_io, serve_stdio};
 pub use tools::McpServer;
 pub use traced::{traced, TracedServer};

@@ -96,14 +96,14 @@ fn received<'a>(
     target: Option<Target>,
     context: &'a RequestContext<RoleServer>,
 ) -> Received<'a> {
-    Received::request(method, target, context, client_version(&context.peer))
+    Received::request(method, target, context, client_version(&context.peer)).sent_by(&context.peer)
 }
 
 fn notified<'a>(
     method: impl Into<Cow<'static, str>>,
     context: &'a NotificationContext<RoleServer>,
 ) -> Received<'a> {
-    Received::notification(method, context, client_version(&context.peer))
+    Received::notification(method, context, client_version(&context.peer)).sent_by(&context.peer)
 }
 
 /// The version the client asked for; during `initialize` too, since rmcp

@@ -1,0 +1,214 @@
+//! Requests a server sends back to the client of the request it is serving
+//! (`sampling/createMessage`, `elicitation/create`, `roots/list`, `ping`),
+//! traced: each is a CLIENT span from the server — roles reversed, as the
+//! MCP conventions say — under the span of the request that asked, its
+//! context injected into the message's `_meta`, so the client's SERVER span
+//! for it joins the same trace on every transport.
+
+// rmcp deprecates sampling and roots (SEP-2577) but still routes them.
+#![allow(deprecated)]
+
+use opentelemetry::trace::SpanKind;
+use opentelemetry::{Context, KeyValue};
+use rmcp::model::{
+    ClientResult, CreateMessageRequest, CreateMessageRequestParams, CreateMessageResult,
+    ElicitRequest, ElicitRequestParams, ElicitResult, GetMeta, ListRootsRequest, ListRootsResult,
+    ServerRequest,
+};
+use rmcp::service::{PeerRequestOptions, ServiceError};
+use rmcp::{Peer, RoleServer};
+
+use crate::conventions::{self as mcp, Operation, Outcome, Transport};
+use crate::metrics;
+use crate::observe::attributes::{INPUT, OUTPUT, TYPE};
+use crate::propagation;
+use crate::scope::ServedRequest;
+
+/// `gen_ai.response.model`: the model that answered a sampling request.
+pub const GEN_AI_RESPONSE_MODEL: &str = "gen_ai.response.model";
+/// `langfuse.observation.model.name`: the model Langfuse shows for a generation.
+pub const LANGFUSE_MODEL_NAME: &str = "langfuse.observation.model.name";
+
+/// The client of the request being served, for requests back to it. Get it
+/// inside a handler of a [`TracedServer`](super::TracedServer) — an
+/// `#[mcp_tool]`, an rmcp `#[tool]` method, any handler method — with
+/// [`BackChannel::current`].
+///
+/// ```no_run
+/// use mcp_trace_runtime::server::BackChannel;
+/// use rmcp::model::{CreateMessageRequestParams, SamplingMessage};
+///
+/// # async fn tool() -> Result<String, Box<dyn std::error::Error>> {
+/// let client = BackChannel::current().ok_or("not serving a request")?;
+/// let question = CreateMessageRequestParams::new(vec![SamplingMessage::user_text("Rain in Oslo?")], 64);
+/// let answer = client.create_message(question).await?; // a CLIENT span `sampling/createMessage`
+/// Ok(answer.model)
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct BackChannel {
+    peer: Peer<RoleServer>,
+    transport: Transport,
+}
+
+impl BackChannel {
+    /// The client of the request the current task serves, when it is served
+    /// by a [`TracedServer`](super::TracedServer).
+    pub fn current() -> Option<BackChannel> {
+        ServedRequest::with_current(|request| {
+            let request = request?;
+            Some(BackChannel {
+                peer: request.peer.clone()?,
+                transport: request.transport?,
+            })
+        })
+    }
+
+    /// `sampling/createMessage`: asks the client's model. Its span is a
+    /// Langfuse `generation`: the messages as input, the answer as output,
+    /// the answering model as `gen_ai.response.model` and
+    /// `langfuse.observation.model.name`.
+    pub async fn create_message(
+        &self,
+        params: CreateMessageRequestParams,
+    ) -> Result<CreateMessageResult, ServiceError> {
+        let mut generation = vec![KeyValue::new(TYPE, "generation")];
+        if crate::settings::capture_io() {
+            if let Ok(messages) = serde_json::to_string(&params.messages) {
+                generation.push(KeyValue::new(INPUT, messages));
+            }
+        }
+        let request = ServerRequest::CreateMessageRequest(CreateMessageRequest::new(params));
+        let (result, span) = self
+            .send("sampling/createMessage", request, generation)
+            .await;
+        let result = match result? {
+            ClientResult::CreateMessageResult(answer) => *answer,
+            _ => return Err(ServiceError::UnexpectedResponse),
+        };
+        if let Some(span) = span {
+            use opentelemetry::trace::TraceContextExt as _;
+            let mut attributes = vec![
+                KeyValue::new(GEN_AI_RESPONSE_MODEL, result.model.clone()),
+                KeyValue::new(LANGFUSE_MODEL_NAME, result.model.clone()),
+            ];
+            if crate::settings::capture_io() {
+                if let Ok(message) = serde_json::to_string(&result.message) {
+                    attributes.push(KeyValue::new(OUTPUT, message));
+                }
+            }
+            span.span().set_attributes(attributes);
+            mcp::end_span(&span, &Outcome::Ok);
+        }
+        Ok(result)
+    }
+
+    /// `roots/list`.
+    pub async fn list_roots(&self) -> Result<ListRootsResult, ServiceError> {
+        let request = ServerRequest::ListRootsRequest(ListRootsRequest::default());
+        match self.request("roots/list", request).await? {
+            ClientResult::ListRootsResult(roots) => Ok(roots),
+            _ => Err(ServiceError::UnexpectedResponse),
+        }
+    }
+
+    /// `elicitation/create`: asks the user, through the client.
+    pub async fn create_elicitation(
+        &self,
+        params: ElicitRequestParams,
+    ) -> Result<ElicitResult, ServiceError> {
+        let request = ServerRequest::ElicitRequest(ElicitRequest::new(params));
+        match self.request("elicitation/create", request).await? {
+            ClientResult::ElicitResult(result) => Ok(result),
+            _ => Err(ServiceError::UnexpectedResponse),
+        }
+    }
+
+    /// `ping`.
+    pub async fn ping(&self) -> Result<(), ServiceError> {
+        let request = ServerRequest::PingRequest(Default::default());
+        self.request("ping", request).await.map(|_| ())
+    }
+
+    /// The rmcp peer itself (requests sent through it are not traced here).
+    pub fn peer(&self) -> &Peer<RoleServer> {
+        &self.peer
+    }
+
+    async fn request(
+        &self,
+        method: &'static str,
+        request: ServerRequest,
+    ) -> Result<ClientResult, ServiceError> {
+        let (result, span) = self.send(method, request, Vec::new()).await;
+        if let (Ok(_), Some(span)) = (&result, &span) {
+            mcp::end_span(span, &Outcome::Ok);
+        }
+        result
+    }
+
+    /// Sends `request` inside its CLIENT span. Failures end the span here;
+    /// a success leaves it open for the caller to finish.
+    async fn send(
+        &self,
+        method: &'static str,
+        mut request: ServerRequest,
+        extra: Vec<KeyValue>,
+    ) -> (Result<ClientResult, ServiceError>, Option<Context>) {
+        let started = std::time::Instant::now();
+        let mut operation = Operation::new(method, None, self.transport);
+        operation.protocol_version = self
+            .peer
+            .peer_info()
+            .map(|info| info.protocol_version.to_string());
+        let span = mcp::enabled().then(|| {
+            mcp::start_span(
+                SpanKind::Client,
+                &operation,
+                &Context::current(),
+                Vec::new(),
+                extra,
+            )
+        });
+        let carried = span.clone().unwrap_or_else(Context::current);
+        propagation::inject_into_meta(&carried, &mut request.get_meta_mut().0 .0);
+        let sent = self
+            .peer
+            .send_cancellable_request(request, PeerRequestOptions::no_options())
+            .await;
+        let result = match sent {
+            Ok(handle) => {
+                if let Some(span) = &span {
+                    use opentelemetry::trace::TraceContextExt as _;
+                    span.span().set_attribute(KeyValue::new(
+                        mcp::JSONRPC_REQUEST_ID,
+                        handle.id.to_string(),
+                    ));
+                }
+                handle.await_response().await
+            }
+            Err(error) => Err(error),
+        };
+        let outcome = match &result {
+            Ok(_) => Outcome::Ok,
+            Err(ServiceError::McpError(error)) => Outcome::RpcError {
+                code: error.code.0,
+                message: error.message.to_string(),
+            },
+            Err(other) => Outcome::Failed(other.to_string()),
+        };
+        if metrics::enabled() {
+            metrics::record_client_operation(
+                started.elapsed(),
+                &operation.metric_attributes(&outcome),
+            );
+        }
+        match (&result, span) {
+            (Err(_), Some(span)) => {
+                mcp::end_span(&span, &outcome);
+                (result, None)
+            }
+            (_, span) => (result, span),
+        }
+    }
+}
