@@ -16,7 +16,7 @@ use http::request::Parts;
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{Context, KeyValue};
-use rmcp::model::{Extensions, NotificationMetaObject};
+use rmcp::model::{CallToolResult, Extensions, NotificationMetaObject};
 use rmcp::service::{NotificationContext, Peer, RequestContext, ServiceRole};
 use rmcp::{ErrorData, RoleServer};
 use serde_json::{Map, Value};
@@ -231,6 +231,20 @@ fn notification_meta<'a>(
         }
     }
     &meta.0 .0
+}
+
+/// How a `tools/call` result ended: `isError` is a tool error with its text.
+pub(crate) fn tool_result_outcome(call: &CallToolResult) -> Outcome {
+    if call.is_error != Some(true) {
+        return Outcome::Ok;
+    }
+    let text = call
+        .content
+        .iter()
+        .filter_map(|block| block.as_text().map(|text| text.text.as_str()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Outcome::ToolError(text)
 }
 
 /// Any result that has no failure of its own.

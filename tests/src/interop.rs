@@ -291,3 +291,27 @@ pub async fn start_python_weather_server(otlp: &str) -> (ChildGuard, String) {
     wait_for_port(port, &mut server, Duration::from_secs(60)).await;
     (server, url)
 }
+
+/// `mcp-inspector --method tools/list --strict` against `url`: no schema
+/// findings, nothing on stderr, and exactly the tools `expected`, in order.
+pub async fn assert_strict_tool_list(url: &str, expected: &[&str]) {
+    let list = inspector(
+        url,
+        &["--method", "tools/list", "--strict", "--format", "json"],
+    )
+    .await;
+    let listed = stdout_json("mcp-inspector tools/list --strict", &list);
+    assert!(
+        listed.get("schemaFindings").is_none() && list.stderr.is_empty(),
+        "tools/list --strict reports schema problems:\n{}\n{}",
+        serde_json::to_string_pretty(&listed["schemaFindings"]).unwrap(),
+        String::from_utf8_lossy(&list.stderr)
+    );
+    let names: Vec<_> = listed["result"]["tools"]
+        .as_array()
+        .expect("tools array")
+        .iter()
+        .filter_map(|tool| tool["name"].as_str())
+        .collect();
+    assert_eq!(names, expected, "{listed}");
+}

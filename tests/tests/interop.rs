@@ -20,8 +20,9 @@ use std::time::{Duration, Instant};
 
 use mcp_trace_runtime::collector::{CollectedSpan, Collector, SpanKind};
 use mcp_trace_tests::interop::{
-    free_port, inspector, interop_dir, random_hex, run_bounded, run_python, script,
-    start_python_weather_server, stdout_json, ChildGuard, RUN_TIMEOUT, SPANS_TIMEOUT,
+    assert_strict_tool_list, free_port, inspector, interop_dir, random_hex, run_bounded,
+    run_python, script, start_python_weather_server, stdout_json, ChildGuard, RUN_TIMEOUT,
+    SPANS_TIMEOUT,
 };
 use mcp_trace_tests::{binary, WeatherServer};
 use serde_json::{json, Value};
@@ -572,25 +573,7 @@ async fn mcp_inspector_cli_headers_meta_and_strict_schemas() {
     let otlp = collector.endpoint();
     let server = WeatherServer::start(&[], &[("OTEL_EXPORTER_OTLP_ENDPOINT", &otlp)]).await;
 
-    let list = inspector(
-        &server.url,
-        &["--method", "tools/list", "--strict", "--format", "json"],
-    )
-    .await;
-    let listed = stdout_json("mcp-inspector tools/list --strict", &list);
-    assert!(
-        listed.get("schemaFindings").is_none() && list.stderr.is_empty(),
-        "tools/list --strict reports schema problems:\n{}\n{}",
-        serde_json::to_string_pretty(&listed["schemaFindings"]).unwrap(),
-        String::from_utf8_lossy(&list.stderr)
-    );
-    let names: Vec<_> = listed["result"]["tools"]
-        .as_array()
-        .expect("tools array")
-        .iter()
-        .filter_map(|tool| tool["name"].as_str())
-        .collect();
-    assert_eq!(names, ["get_weather", "get_forecast"], "{listed}");
+    assert_strict_tool_list(&server.url, &["get_weather", "get_forecast"]).await;
 
     let mut calls = Vec::new();
     for (how, location) in [("--header", "Paris"), ("--metadata", "Lyon")] {

@@ -38,8 +38,8 @@ use mcp_trace_runtime::conventions::{
 use mcp_trace_runtime::testing::{self, SpanData, SpanDataExt, SpanKind, TestTrace};
 use mcp_trace_tests::example;
 use mcp_trace_tests::interop::{
-    inspector, interop_dir, node_package_file, random_hex, run_python, script,
-    start_python_weather_server, stdout_json, ChildGuard, RUN_TIMEOUT, SPANS_TIMEOUT,
+    assert_strict_tool_list, inspector, interop_dir, node_package_file, random_hex, run_python,
+    script, start_python_weather_server, stdout_json, ChildGuard, RUN_TIMEOUT, SPANS_TIMEOUT,
 };
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig,
@@ -287,25 +287,7 @@ async fn mcp_inspector_cli_calls_rmcp_router() {
     let otlp = collector.endpoint();
     let router = RmcpRouter::start(&otlp).await;
 
-    let list = inspector(
-        &router.url,
-        &["--method", "tools/list", "--strict", "--format", "json"],
-    )
-    .await;
-    let listed = stdout_json("mcp-inspector tools/list --strict", &list);
-    assert!(
-        listed.get("schemaFindings").is_none() && list.stderr.is_empty(),
-        "tools/list --strict reports schema problems:\n{}\n{}",
-        serde_json::to_string_pretty(&listed["schemaFindings"]).unwrap(),
-        String::from_utf8_lossy(&list.stderr)
-    );
-    let names: Vec<_> = listed["result"]["tools"]
-        .as_array()
-        .expect("tools array")
-        .iter()
-        .filter_map(|tool| tool["name"].as_str())
-        .collect();
-    assert_eq!(names, ["add"], "{listed}");
+    assert_strict_tool_list(&router.url, &["add"]).await;
 
     let mut calls = Vec::new();
     for how in ["--header", "--metadata"] {

@@ -44,7 +44,7 @@ use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceExt};
 use serde_json::{Map, Value};
 
 use crate::conventions::{self as mcp, Operation, Outcome, Target, Transport};
-use crate::inbound::{succeeded, Inbound, Received};
+use crate::inbound::{succeeded, tool_result_outcome, Inbound, Received};
 use crate::metrics::{self, SessionClock, SessionSide};
 use crate::propagation;
 
@@ -539,13 +539,7 @@ fn notification_method(notification: &ClientNotification) -> Cow<'static, str> {
 
 fn result_outcome(result: &ServerResult) -> Outcome {
     match result {
-        ServerResult::CallToolResult(call) if call.is_error == Some(true) => Outcome::ToolError(
-            call.content
-                .iter()
-                .filter_map(|block| block.as_text().map(|text| text.text.as_str()))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ),
+        ServerResult::CallToolResult(call) => tool_result_outcome(call),
         _ => Outcome::Ok,
     }
 }

@@ -23,7 +23,7 @@ use rmcp::service::{NotificationContext, Peer, RequestContext, SubscriptionConte
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 
 use crate::conventions::{Outcome, Target};
-use crate::inbound::{succeeded, Inbound, Received};
+use crate::inbound::{succeeded, tool_result_outcome, Inbound, Received};
 use crate::metrics::{SessionClock, SessionSide};
 
 /// Any rmcp [`ServerHandler`] — a `#[tool_router]` server, a hand-written
@@ -115,13 +115,7 @@ fn client_version(peer: &Peer<RoleServer>) -> Option<String> {
 
 fn tool_outcome(response: &CallToolResponse) -> Outcome {
     match response {
-        CallToolResponse::Complete(call) if call.is_error == Some(true) => Outcome::ToolError(
-            call.content
-                .iter()
-                .filter_map(|block| block.as_text().map(|text| text.text.as_str()))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ),
+        CallToolResponse::Complete(call) => tool_result_outcome(call),
         _ => Outcome::Ok,
     }
 }
