@@ -158,14 +158,6 @@ impl Operation {
         }
     }
 
-    /// The tool's name, on `tools/call`.
-    pub fn tool_name(&self) -> Option<&str> {
-        match &self.target {
-            Some(Target::Tool(name)) => Some(name),
-            _ => None,
-        }
-    }
-
     /// The span attributes the conventions list for this operation (peer
     /// addresses are the caller's to add).
     pub fn span_attributes(&self) -> Vec<KeyValue> {

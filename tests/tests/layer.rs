@@ -437,7 +437,13 @@ fn check_every_method(trace: &TestTrace, spans: &Spans, transport: &str) {
         .is_some_and(|output| output.contains("hello")));
 }
 
-async fn stop_after(client: TracedClient<Answering>) {
+/// `call_everything` in `trace`, then ends the session once the server has
+/// handled the last notification (it has no answer to wait for).
+async fn call_everything_then_close(trace: &TestTrace, client: TracedClient<Answering>) {
+    trace.wrap(call_everything(&client)).await;
+    trace
+        .wait_for(|spans| spans.named(LAST_NOTIFICATION).len() == 2)
+        .await;
     client.close().await;
 }
 
@@ -459,13 +465,7 @@ async fn every_method_over_http_gets_client_and_server_spans() {
         .wrap(connect_http(Answering, &url))
         .await
         .expect("connected");
-    trace.wrap(call_everything(&client)).await;
-    // A notification has no answer to wait for: let the server handle the
-    // last one before the session ends.
-    trace
-        .wait_for(|spans| spans.named(LAST_NOTIFICATION).len() == 2)
-        .await;
-    stop_after(client).await;
+    call_everything_then_close(&trace, client).await;
     let _ = stop.send(());
     server.await.unwrap().unwrap();
 
@@ -499,13 +499,7 @@ async fn every_method_over_a_pipe_gets_client_and_server_spans() {
         ))
         .await
         .expect("connected");
-    trace.wrap(call_everything(&client)).await;
-    // A notification has no answer to wait for: let the server handle the
-    // last one before the session ends.
-    trace
-        .wait_for(|spans| spans.named(LAST_NOTIFICATION).len() == 2)
-        .await;
-    stop_after(client).await;
+    call_everything_then_close(&trace, client).await;
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
 
     let spans = trace
