@@ -30,6 +30,7 @@
 //! }
 //! ```
 
+pub mod argument;
 pub mod caller;
 pub mod client;
 pub mod collector;
@@ -41,7 +42,9 @@ mod http_server;
 mod inbound;
 pub mod metrics;
 pub mod observe;
+pub mod prompt;
 pub mod propagation;
+pub mod resource;
 pub mod scope;
 pub mod server;
 pub mod settings;

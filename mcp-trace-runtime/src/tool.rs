@@ -7,19 +7,20 @@
 //! (`&[&get_weather::TOOL, …]`). The [`crate::server`] module turns these
 //! definitions into MCP tools.
 
+use std::any::{Any, TypeId};
 use std::fmt::Display;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 
-use serde::de::DeserializeOwned;
+use rmcp::model::{CallToolResult, ContentBlock};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// Arguments of a tool call: the `arguments` object of `tools/call`.
-pub type Arguments = Map<String, Value>;
+pub use crate::argument::{parse_arguments, ArgumentError, Arguments};
 
 /// The future a tool call runs as.
-pub type ToolFuture = Pin<Box<dyn Future<Output = Result<ToolOutput, ToolCallError>> + Send>>;
+pub type ToolFuture = Pin<Box<dyn Future<Output = Result<ToolOutput, ArgumentError>> + Send>>;
 
 /// One MCP tool, as `#[mcp_tool]` describes it.
 ///
@@ -41,8 +42,15 @@ pub struct ToolDefinition {
     pub hints: ToolHints,
     /// JSON schema of the arguments object.
     pub input_schema: fn() -> Map<String, Value>,
+    /// JSON schema of `structuredContent`, from the return type (see
+    /// [`output_schema_for`]); `None` when the tool returns content blocks
+    /// or a type without a schema.
+    pub output_schema: fn() -> Option<Map<String, Value>>,
     /// Runs the tool on an arguments object.
     pub call: fn(Arguments) -> ToolFuture,
+    /// Where it is defined (`crate::module::function`), for the error naming
+    /// both of two tools with one name.
+    pub defined_at: &'static str,
 }
 
 impl ToolDefinition {
@@ -59,7 +67,63 @@ impl ToolDefinition {
             description,
             hints: ToolHints::NONE,
             input_schema,
+            output_schema: no_output_schema,
             call,
+            defined_at: "",
+        }
+    }
+
+    /// Sets the output schema.
+    pub const fn output_schema(
+        mut self,
+        output_schema: fn() -> Option<Map<String, Value>>,
+    ) -> ToolDefinition {
+        self.output_schema = output_schema;
+        self
+    }
+
+    /// Sets where it is defined.
+    pub const fn defined_at(mut self, path: &'static str) -> ToolDefinition {
+        self.defined_at = path;
+        self
+    }
+
+    /// The `tools/call` result for what the tool returned: content as the
+    /// tool gave it, or its value as JSON text and `structuredContent`
+    /// (wrapped as `{"result": …}` when the output schema says so, or when
+    /// there is no schema and the value is not an object — as FastMCP does).
+    ///
+    /// ```
+    /// use mcp_trace_runtime::tool::{output_of, ToolDefinition};
+    ///
+    /// # fn schema() -> serde_json::Map<String, serde_json::Value> { Default::default() }
+    /// # fn call(_: mcp_trace_runtime::tool::Arguments) -> mcp_trace_runtime::tool::ToolFuture { unimplemented!() }
+    /// let tool = ToolDefinition::new("count", "Counts.", schema, call);
+    /// let result = tool.result_of(output_of(vec![1, 2]));
+    /// assert_eq!(result.structured_content, Some(serde_json::json!({"result": [1, 2]})));
+    /// ```
+    pub fn result_of(&self, output: ToolOutput) -> CallToolResult {
+        match output {
+            ToolOutput::Content(result) => result,
+            ToolOutput::Failed(message) => CallToolResult::error(vec![ContentBlock::text(message)]),
+            ToolOutput::Text(text) => {
+                let mut result = CallToolResult::success(vec![ContentBlock::text(text.clone())]);
+                result.structured_content = Some(serde_json::json!({ WRAPPED_KEY: text }));
+                result
+            }
+            ToolOutput::Value(value) => {
+                let wrap = match (self.output_schema)() {
+                    Some(schema) => schema.contains_key(WRAPPED_MARKER),
+                    None => !value.is_object(),
+                };
+                let mut result = CallToolResult::success(vec![ContentBlock::text(value.to_string())]);
+                result.structured_content = Some(if wrap {
+                    serde_json::json!({ WRAPPED_KEY: value })
+                } else {
+                    value
+                });
+                result
+            }
         }
     }
 
@@ -133,39 +197,81 @@ impl ToolHints {
     }
 }
 
-/// The result of a tool call as MCP returns it.
+/// What a tool returned, before it becomes a `tools/call` result
+/// ([`ToolDefinition::result_of`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ToolOutput {
-    /// The text content block (the value as JSON, or the error message).
-    pub text: String,
-    /// `structuredContent`: always a JSON object; non-object values are
-    /// wrapped as `{"result": value}`, as FastMCP does.
-    pub structured: Option<Value>,
-    /// `isError`.
-    pub is_error: bool,
+pub enum ToolOutput {
+    /// Content blocks (or a whole result) the tool built itself.
+    Content(CallToolResult),
+    /// A string: the text content as it is.
+    Text(String),
+    /// Any other value, as JSON.
+    Value(Value),
+    /// The tool failed with this message (`isError: true`).
+    Failed(String),
 }
 
-/// A call that could not start: the arguments do not fit the tool's schema.
-/// Servers answer it as a JSON-RPC invalid-params error (-32602) carrying
-/// this message.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid arguments for tool {tool}: {message}")]
-pub struct ToolCallError {
-    /// The tool.
-    pub tool: &'static str,
-    /// What is wrong, from the deserializer.
-    pub message: String,
+/// The key non-object results are wrapped under in `structuredContent`.
+const WRAPPED_KEY: &str = "result";
+/// Marks an output schema whose value is wrapped under [`WRAPPED_KEY`]
+/// (FastMCP's name for it, so clients that know one know both).
+const WRAPPED_MARKER: &str = "x-fastmcp-wrap-result";
+
+/// A tool's return value as output: rmcp's [`CallToolResult`],
+/// [`ContentBlock`] or `Vec<ContentBlock>` are content as given; a `String`
+/// (or `&'static str`) is text; anything else is serialized.
+///
+/// ```
+/// use mcp_trace_runtime::tool::{output_of, ToolOutput};
+/// use rmcp::model::ContentBlock;
+///
+/// assert_eq!(output_of("sunny"), ToolOutput::Text("sunny".into()));
+/// assert_eq!(output_of(vec![1, 2]), ToolOutput::Value(serde_json::json!([1, 2])));
+/// let image = ContentBlock::image("iVBORw0KGgo=", "image/png");
+/// assert!(matches!(output_of(image), ToolOutput::Content(_)));
+/// ```
+pub fn output_of<T: Serialize + 'static>(value: T) -> ToolOutput {
+    // `Any` picks out the content types without specialization; the slot lets
+    // the value move out of a `&mut dyn Any`.
+    let mut slot = Some(value);
+    let any: &mut dyn Any = &mut slot;
+    if let Some(result) = any.downcast_mut::<Option<CallToolResult>>() {
+        return ToolOutput::Content(result.take().expect("taken once"));
+    }
+    if let Some(block) = any.downcast_mut::<Option<ContentBlock>>() {
+        return ToolOutput::Content(CallToolResult::success(vec![block.take().expect("taken once")]));
+    }
+    if let Some(blocks) = any.downcast_mut::<Option<Vec<ContentBlock>>>() {
+        return ToolOutput::Content(CallToolResult::success(blocks.take().expect("taken once")));
+    }
+    if let Some(text) = any.downcast_mut::<Option<String>>() {
+        return ToolOutput::Text(text.take().expect("taken once"));
+    }
+    if let Some(text) = any.downcast_ref::<Option<&'static str>>() {
+        return ToolOutput::Text(text.expect("set").to_string());
+    }
+    let value = slot.expect("not taken");
+    match serde_json::to_value(&value) {
+        Ok(value) => ToolOutput::Value(value),
+        Err(error) => ToolOutput::Failed(format!(
+            "the tool's result could not be serialized: {error}"
+        )),
+    }
 }
 
-/// Deserializes the arguments object into the tool's argument struct.
-pub fn parse_arguments<A: DeserializeOwned>(
-    tool: &'static str,
-    arguments: Arguments,
-) -> Result<A, ToolCallError> {
-    serde_json::from_value(Value::Object(arguments)).map_err(|error| ToolCallError {
-        tool,
-        message: error.to_string(),
-    })
+/// A tool's `Result` as output: `Err` becomes an error result with its message.
+///
+/// ```
+/// use mcp_trace_runtime::tool::{output_of_result, ToolOutput};
+///
+/// let failed: Result<u8, String> = Err("no such city".into());
+/// assert_eq!(output_of_result(failed), ToolOutput::Failed("no such city".into()));
+/// ```
+pub fn output_of_result<T: Serialize + 'static, E: Display>(result: Result<T, E>) -> ToolOutput {
+    match result {
+        Ok(value) => output_of(value),
+        Err(error) => ToolOutput::Failed(error.to_string()),
+    }
 }
 
 /// JSON schema of a tool's argument struct.
@@ -183,49 +289,83 @@ pub fn schema_for<A: schemars::JsonSchema>() -> Map<String, Value> {
     }
 }
 
-/// A tool's successful return value as output.
+/// The output schema of a tool returning `T`: `T`'s schema when it is an
+/// object, else `{"result": T}` (marked, as `structuredContent` is then
+/// wrapped); `None` for content types, whose result has no structured part.
 ///
 /// ```
-/// let output = mcp_trace_runtime::tool::output_of(&vec![1, 2]);
-/// assert_eq!(output.text, "[1,2]");
-/// assert_eq!(output.structured, Some(serde_json::json!({"result": [1, 2]})));
+/// let schema = mcp_trace_runtime::tool::output_schema_for::<Vec<u8>>().unwrap();
+/// assert_eq!(schema["properties"]["result"]["type"], "array");
+/// assert!(mcp_trace_runtime::tool::output_schema_for::<rmcp::model::CallToolResult>().is_none());
 /// ```
-pub fn output_of<T: Serialize + ?Sized>(value: &T) -> ToolOutput {
-    match serde_json::to_value(value) {
-        Ok(value) => ToolOutput {
-            text: value.to_string(),
-            structured: Some(match value {
-                Value::Object(_) => value,
-                other => serde_json::json!({ "result": other }),
-            }),
-            is_error: false,
-        },
-        Err(error) => error_output(&format!(
-            "the tool's result could not be serialized: {error}"
-        )),
+pub fn output_schema_for<T: schemars::JsonSchema + 'static>() -> Option<Map<String, Value>> {
+    let content_types = [
+        TypeId::of::<CallToolResult>(),
+        TypeId::of::<ContentBlock>(),
+        TypeId::of::<Vec<ContentBlock>>(),
+    ];
+    if content_types.contains(&TypeId::of::<T>()) {
+        return None;
+    }
+    let mut schema = schema_for::<T>();
+    if schema.get("type").and_then(Value::as_str) == Some("object") {
+        return Some(schema);
+    }
+    let dialect = schema.remove("$schema");
+    let definitions = schema.remove("$defs");
+    let wrapped = serde_json::json!({
+        "type": "object",
+        "properties": { WRAPPED_KEY: Value::Object(schema) },
+        "required": [WRAPPED_KEY],
+        WRAPPED_MARKER: true,
+    });
+    let Value::Object(mut object) = wrapped else {
+        return None;
+    };
+    if let Some(dialect) = dialect {
+        object.insert("$schema".into(), dialect);
+    }
+    if let Some(definitions) = definitions {
+        object.insert("$defs".into(), definitions);
+    }
+    Some(object)
+}
+
+fn no_output_schema() -> Option<Map<String, Value>> {
+    None
+}
+
+/// Picks [`output_schema_for`] when the return type has a schema and none
+/// otherwise, at the expansion's concrete type (autoref specialization):
+/// `(&OutputSchema::<T>::new()).get()`.
+#[doc(hidden)]
+pub struct OutputSchema<T>(PhantomData<T>);
+
+impl<T> OutputSchema<T> {
+    #[doc(hidden)]
+    pub const fn new() -> OutputSchema<T> {
+        OutputSchema(PhantomData)
     }
 }
 
-/// A tool's `Result` as output: `Err` becomes an error result with its message.
-///
-/// ```
-/// let failed: Result<u8, String> = Err("no such city".into());
-/// let output = mcp_trace_runtime::tool::output_of_result(&failed);
-/// assert!(output.is_error);
-/// assert_eq!(output.text, "no such city");
-/// ```
-pub fn output_of_result<T: Serialize, E: Display>(result: &Result<T, E>) -> ToolOutput {
-    match result {
-        Ok(value) => output_of(value),
-        Err(error) => error_output(&error.to_string()),
+#[doc(hidden)]
+pub trait WithOutputSchema {
+    fn get(&self) -> Option<Map<String, Value>>;
+}
+
+impl<T: schemars::JsonSchema + 'static> WithOutputSchema for OutputSchema<T> {
+    fn get(&self) -> Option<Map<String, Value>> {
+        output_schema_for::<T>()
     }
 }
 
-/// An error result carrying `message`.
-pub fn error_output(message: &str) -> ToolOutput {
-    ToolOutput {
-        text: message.to_string(),
-        structured: None,
-        is_error: true,
+#[doc(hidden)]
+pub trait WithoutOutputSchema {
+    fn get(&self) -> Option<Map<String, Value>>;
+}
+
+impl<T> WithoutOutputSchema for &OutputSchema<T> {
+    fn get(&self) -> Option<Map<String, Value>> {
+        None
     }
 }

@@ -16,7 +16,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use tokio::task::JoinHandle;
 
 use crate::scope::bind_current;
-use crate::tool::{registered_tools, ToolDefinition, ToolOutput};
+use crate::tool::{registered_tools, ToolDefinition};
 
 /// An MCP server exposing a fixed set of tools.
 ///
@@ -235,7 +235,7 @@ impl McpServer {
             }
         };
         match joined {
-            Ok(Ok(output)) => Ok(to_call_result(output).into()),
+            Ok(Ok(output)) => Ok(definition.result_of(output).into()),
             Ok(Err(error)) => Err(ErrorData::invalid_params(error.to_string(), None)),
             // A panic is the tool failing, not the protocol: report it as a
             // tool error so the caller (and the model) can read what happened.
@@ -253,17 +253,6 @@ impl McpServer {
             )),
         }
     }
-}
-
-fn to_call_result(output: ToolOutput) -> CallToolResult {
-    let content = vec![ContentBlock::text(output.text)];
-    let mut result = if output.is_error {
-        CallToolResult::error(content)
-    } else {
-        CallToolResult::success(content)
-    };
-    result.structured_content = output.structured;
-    result
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> &str {
