@@ -49,6 +49,7 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
         None => doc_text(&function.item.attrs),
     };
 
+    let of = format!("tool {name}");
     let arguments_struct = format_ident!("__McpToolArguments");
     let call = format_ident!("__mcp_tool_call");
     let struct_fields = fields.iter().map(|field| {
@@ -85,8 +86,8 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
     let output = Ident::new("output", Span::mixed_site());
     let await_call = function.is_async().then(|| quote!(.await));
     let to_output = match function.returns() {
-        Returns::Result => quote!(#tool::output_of_result(&#output)),
-        _ => quote!(#tool::output_of(&#output)),
+        Returns::Result => quote!(#tool::output_of_result(#output)),
+        _ => quote!(#tool::output_of(#output)),
     };
 
     let mut definition = quote!(#tool::ToolDefinition::new(
@@ -135,7 +136,7 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
             fn #call(#arguments: #tool::Arguments) -> #tool::ToolFuture {
                 ::std::boxed::Box::pin(async move {
                     let #arguments_struct { #(#names: #bindings),* } =
-                        #tool::parse_arguments(#name, #arguments)?;
+                        #tool::parse_arguments(#of, #arguments)?;
                     let #output = super::#function_name(#(#bindings),*)#await_call;
                     ::std::result::Result::Ok(#to_output)
                 })
