@@ -21,6 +21,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
 use std::ops::Deref;
+use std::sync::Arc;
 use std::time::Instant;
 
 use opentelemetry::trace::SpanKind;
@@ -33,16 +34,18 @@ use rmcp::model::{
     GetPromptResult, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult,
     ListRootsResult, ListToolsResult, LoggingMessageNotificationParam, PaginatedRequestParams,
     ProgressNotificationParam, ReadResourceRequestParams, ReadResourceResult, RequestId,
-    RequestMetaObject, ResourceUpdatedNotificationParam, ServerJsonRpcMessage, ServerResult,
-    SetLevelRequestParams, SubscribeRequestParams, Tool, UnsubscribeRequestParams,
+    RequestMetaObject, ResourceUpdatedNotificationParam, ServerJsonRpcMessage, ServerNotification,
+    ServerResult, SetLevelRequestParams, SubscribeRequestParams, Tool, UnsubscribeRequestParams,
 };
 use rmcp::service::{
-    ClientInitializeError, NotificationContext, Peer, RequestContext, RunningService, ServiceError,
+    ClientInitializeError, NotificationContext, Peer, PeerRequestOptions, RequestContext,
+    RequestHandle, RunningService, ServiceError,
 };
 use rmcp::transport::{IntoTransport, Transport as RmcpTransport};
 use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceExt};
 use serde_json::{Map, Value};
 
+use super::progress::ProgressRouter;
 use crate::conventions::{self as mcp, Operation, Outcome, Target, Transport};
 use crate::inbound::{succeeded, tool_result_outcome, Inbound, Received};
 use crate::metrics::{self, SessionClock, SessionSide};
@@ -130,7 +133,24 @@ where
     T: IntoTransport<RoleClient, E, A>,
     E: std::error::Error + Send + Sync + 'static,
 {
-    let transport = TracedTransport::new(transport.into_transport(), peer.clone());
+    serve_traced_with_progress(handler, transport, peer, None).await
+}
+
+/// [`serve_traced`], with progress notifications also handed to `progress`
+/// as they arrive (for [`McpClient`](super::McpClient)'s callbacks).
+pub(crate) async fn serve_traced_with_progress<H, T, E, A>(
+    handler: H,
+    transport: T,
+    peer: ClientPeer,
+    progress: Option<Arc<ProgressRouter>>,
+) -> Result<TracedClient<H>, ClientInitializeError>
+where
+    H: ClientHandler,
+    T: IntoTransport<RoleClient, E, A>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let mut transport = TracedTransport::new(transport.into_transport(), peer.clone());
+    transport.progress = progress;
     let handler = TracedClientHandler {
         inner: handler,
         transport: peer.transport,
@@ -255,6 +275,33 @@ impl<H: ClientHandler> TracedClient<H> {
         self.service.peer().send_request(request).await
     }
 
+    /// Any request, its handle returned as soon as it is sent: rmcp's
+    /// `send_cancellable_request` with the current context in the request's
+    /// `_meta`. The handle carries the request id and the progress token rmcp
+    /// put in `_meta`; `handle.cancel(reason)` sends `notifications/cancelled`.
+    ///
+    /// ```no_run
+    /// use rmcp::model::{CallToolRequestParams, ClientRequest, Request};
+    /// use rmcp::service::PeerRequestOptions;
+    ///
+    /// # async fn run(client: mcp_trace_runtime::client::TracedClient<()>) -> Result<(), Box<dyn std::error::Error>> {
+    /// let call = ClientRequest::CallToolRequest(Request::new(CallToolRequestParams::new("slow")));
+    /// let handle = client.send_cancellable_request(call, PeerRequestOptions::no_options()).await?;
+    /// handle.cancel(Some("no longer needed".into())).await?; // the CLIENT span ends as cancelled
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_cancellable_request(
+        &self,
+        mut request: ClientRequest,
+        options: PeerRequestOptions,
+    ) -> Result<RequestHandle<RoleClient>, ServiceError> {
+        propagation::inject_into_meta(&Context::current(), &mut request.get_meta_mut().0 .0);
+        self.service
+            .peer()
+            .send_cancellable_request(request, options)
+            .await
+    }
+
     /// Any notification.
     pub async fn send_notification(
         &self,
@@ -310,6 +357,8 @@ pub struct TracedTransport<T> {
     /// The negotiated version, once `initialize` is answered.
     protocol_version: Option<String>,
     session: SessionClock,
+    /// Where progress notifications go as they arrive.
+    progress: Option<Arc<ProgressRouter>>,
 }
 
 impl<T> TracedTransport<T> {
@@ -324,6 +373,7 @@ impl<T> TracedTransport<T> {
             initialize: None,
             protocol_version: None,
             session: SessionClock::new(SessionSide::Client),
+            progress: None,
         }
     }
 
@@ -401,6 +451,13 @@ impl<T> TracedTransport<T> {
     }
 
     fn received(&mut self, message: &ServerJsonRpcMessage) {
+        if let (Some(router), ServerJsonRpcMessage::Notification(notification)) =
+            (&self.progress, message)
+        {
+            if let ServerNotification::ProgressNotification(progress) = &notification.notification {
+                router.dispatch(&progress.params);
+            }
+        }
         let (id, outcome) = match message {
             ServerJsonRpcMessage::Response(response) => {
                 (&response.id, result_outcome(&response.result))
