@@ -40,9 +40,10 @@ impl Function {
             Ok(function) => function,
             Err(_) => return Err(unsupported_item(layer, item)),
         };
-        let supported = match layer {
-            Layer::McpTool => "free functions (sync or async)",
-            _ => "functions and methods (sync or async)",
+        let supported = if layer.is_registration() {
+            "free functions (sync or async)"
+        } else {
+            "functions and methods (sync or async)"
         };
         if let Some(constness) = &item.sig.constness {
             return Err(syn::Error::new_spanned(
@@ -99,6 +100,40 @@ impl Function {
             (_, Returns::Opaque) => None,
             (ReturnType::Default, _) => Some(quote!(())),
             (ReturnType::Type(_, ty), _) => Some(ty.to_token_stream()),
+        }
+    }
+
+    /// The type of the value a caller gets: the return type, or the `Ok`
+    /// type of a `Result<T, E>` (any path ending in `Result`, so aliases
+    /// like `anyhow::Result<T>` too); `None` for unit and `impl Trait`
+    /// returns, and for a `Result` alias without arguments.
+    pub fn value_type(&self) -> Option<&Type> {
+        let ReturnType::Type(_, ty) = &self.item.sig.output else {
+            return None;
+        };
+        match self.returns() {
+            Returns::Unit | Returns::Opaque => None,
+            Returns::Value => Some(ty),
+            Returns::Result => {
+                let Type::Path(path) = &**ty else { return None };
+                let syn::PathArguments::AngleBracketed(arguments) =
+                    &path.path.segments.last()?.arguments
+                else {
+                    return None;
+                };
+                arguments.args.iter().find_map(|argument| match argument {
+                    syn::GenericArgument::Type(ty) => Some(ty),
+                    _ => None,
+                })
+            }
+        }
+    }
+
+    /// The return type's span, or the name's when there is none.
+    pub fn return_span(&self) -> Span {
+        match &self.item.sig.output {
+            ReturnType::Type(_, ty) => ty.span(),
+            ReturnType::Default => self.item.sig.ident.span(),
         }
     }
 
@@ -197,9 +232,10 @@ fn unsupported_item(layer: Layer, tokens: TokenStream) -> syn::Error {
         Ok(Item::Verbatim(_)) | Err(_) => "a function without a body, or not a function",
         Ok(_) => "this item",
     };
-    let supported = match layer {
-        Layer::McpTool => "free functions (sync or async) with a body",
-        _ => "functions and methods (sync or async) with a body",
+    let supported = if layer.is_registration() {
+        "free functions (sync or async) with a body"
+    } else {
+        "functions and methods (sync or async) with a body"
     };
     syn::Error::new_spanned(
         tokens,

@@ -1,7 +1,8 @@
 //! The order of the decorator stack, checked at compile time.
 //!
-//! `#[mcp_tool]` must be outermost and `#[with_otel_headers]` must come
-//! before `#[observe]` — the caller's context has to be entered before the
+//! A registration — `#[mcp_tool]`, `#[mcp_resource]` or `#[mcp_prompt]`,
+//! one of them, once — must be outermost, and `#[with_otel_headers]` must
+//! come before `#[observe]` — the caller's context has to be entered before the
 //! observation span opens, or the span is an orphan (what the Python stack
 //! silently does).
 //!
@@ -26,7 +27,11 @@
 //! Between the two, every wrong order is refused whichever macro is renamed,
 //! and `#[observe]` under a renamed `#[with_otel_headers]` unwraps it and
 //! opens its span in the caller's context, exactly as in the hand-off.
-//! `#[mcp_tool]` needs no marker: nothing may be written above it.
+//! The registration macros need no marker for the order: nothing may be
+//! written above them. A second registration below a first is refused by the
+//! first when it recognises the attribute; imported under another name it is
+//! not recognised, and rustc refuses the two modules of the function's name
+//! the two expansions emit.
 
 use proc_macro2::TokenTree;
 use syn::{Attribute, Block, Expr, Meta, Pat, Stmt};
@@ -34,29 +39,65 @@ use syn::{Attribute, Block, Expr, Meta, Pat, Stmt};
 use crate::function::Function;
 use crate::observe::IN_CALLER_CONTEXT;
 
-/// The three macros, in the order they must be written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// The macros of the stack: one registration, then `WithOtelHeaders`, then
+/// `Observe` ([`Layer::rank`] orders them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layer {
     McpTool,
+    McpResource,
+    McpPrompt,
     WithOtelHeaders,
     Observe,
 }
 
 impl Layer {
+    pub const ALL: [Layer; 5] = [
+        Layer::McpTool,
+        Layer::McpResource,
+        Layer::McpPrompt,
+        Layer::WithOtelHeaders,
+        Layer::Observe,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Layer::McpTool => "mcp_tool",
+            Layer::McpResource => "mcp_resource",
+            Layer::McpPrompt => "mcp_prompt",
             Layer::WithOtelHeaders => "with_otel_headers",
             Layer::Observe => "observe",
+        }
+    }
+
+    /// Where it goes in the stack: registrations (0) above
+    /// `#[with_otel_headers]` (1) above `#[observe]` (2).
+    pub fn rank(self) -> u8 {
+        match self {
+            Layer::McpTool | Layer::McpResource | Layer::McpPrompt => 0,
+            Layer::WithOtelHeaders => 1,
+            Layer::Observe => 2,
+        }
+    }
+
+    /// One of the macros that register the function with the MCP server.
+    pub fn is_registration(self) -> bool {
+        self.rank() == 0
+    }
+
+    /// What it registers the function as.
+    pub fn registers(self) -> &'static str {
+        match self {
+            Layer::McpTool => "tool",
+            Layer::McpResource => "resource",
+            Layer::McpPrompt => "prompt",
+            Layer::WithOtelHeaders | Layer::Observe => "",
         }
     }
 
     /// Which layer `attribute` is, judged by the last segment of its path.
     pub fn of(attribute: &Attribute) -> Option<Layer> {
         let ident = &attribute.path().segments.last()?.ident;
-        [Layer::McpTool, Layer::WithOtelHeaders, Layer::Observe]
-            .into_iter()
-            .find(|layer| ident == layer.name())
+        Layer::ALL.into_iter().find(|layer| ident == layer.name())
     }
 }
 
@@ -65,7 +106,7 @@ impl Layer {
 pub fn check(current: Layer, function: &Function) -> syn::Result<()> {
     check_below(current, &function.item.attrs)?;
     match expanded_above(function) {
-        Some(above) if above > current => Err(syn::Error::new(
+        Some(above) if above.rank() > current.rank() => Err(syn::Error::new(
             proc_macro2::Span::call_site(),
             wrong_order(current, above),
         )),
@@ -81,10 +122,21 @@ pub fn check(current: Layer, function: &Function) -> syn::Result<()> {
 pub fn check_below(current: Layer, attributes_below: &[Attribute]) -> syn::Result<()> {
     for attribute in attributes_below {
         match Layer::of(attribute) {
-            Some(below) if below < current => {
+            Some(below) if below.rank() < current.rank() => {
                 return Err(syn::Error::new_spanned(
                     attribute,
                     wrong_order(below, current),
+                ))
+            }
+            Some(below) if below != current && below.is_registration() && current.is_registration() => {
+                return Err(syn::Error::new_spanned(
+                    attribute,
+                    format!(
+                        "#[{}] below #[{}]: a function registers once, as one tool, resource or prompt \
+                         (write a second function for the other)",
+                        below.name(),
+                        current.name()
+                    ),
                 ))
             }
             Some(below) if below == current => {
@@ -102,7 +154,7 @@ pub fn check_below(current: Layer, attributes_below: &[Attribute]) -> syn::Resul
 fn wrong_order(upper: Layer, lower: Layer) -> String {
     format!(
         "#[{}] must be written above #[{}]: the stack is \
-         #[mcp_tool], then #[with_otel_headers], then #[observe] \
+         #[mcp_tool] (or #[mcp_resource], #[mcp_prompt]), then #[with_otel_headers], then #[observe] \
          (registration, then the caller's context, then the span inside it)",
         upper.name(),
         lower.name()

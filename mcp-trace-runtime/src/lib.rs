@@ -71,7 +71,7 @@ pub fn init(service_name: &str) -> Result<Guard, Error> {
     install(Config::from_env(service_name)?)
 }
 
-pub use mcp_trace_macros::{mcp_tool, observe, with_otel_headers};
+pub use mcp_trace_macros::{mcp_prompt, mcp_resource, mcp_tool, observe, with_otel_headers};
 
 /// What the macro expansions reach through `::mcp_trace_runtime::__private`,
 /// so a user's crate needs no tracing dependency of its own. Not a public API.

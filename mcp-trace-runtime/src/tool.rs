@@ -19,6 +19,9 @@ use serde_json::{Map, Value};
 
 pub use crate::argument::{parse_arguments, ArgumentError, Arguments};
 
+/// A JSON object: a schema, as the definitions hold them.
+pub type JsonObject = Map<String, Value>;
+
 /// The future a tool call runs as.
 pub type ToolFuture = Pin<Box<dyn Future<Output = Result<ToolOutput, ArgumentError>> + Send>>;
 

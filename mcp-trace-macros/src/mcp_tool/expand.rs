@@ -1,41 +1,25 @@
 //! The expansion of `#[mcp_tool]`: the function itself (parameter attributes
 //! removed), and beside it a module of the same name holding the argument
-//! struct, the call adapter and `TOOL`, submitted to the tool registry.
+//! struct, the call adapter, the output schema and `TOOL`, submitted to the
+//! tool registry.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
-use syn::{Attribute, Expr, FnArg, Ident, Meta};
+use syn::Ident;
 
 use super::options::ToolOptions;
 use crate::function::{Function, Returns};
-
-/// What `#[mcp_tool]` cannot register, with errors pointing at the cause.
-pub fn validate(function: &Function) -> syn::Result<()> {
-    if let Some(receiver) = function.receiver() {
-        return Err(syn::Error::new_spanned(
-            receiver,
-            "#[mcp_tool] registers free functions; a method taking `self` is not supported \
-             (call it from a free function)",
-        ));
-    }
-    let generics = &function.item.sig.generics;
-    if !generics.params.is_empty() {
-        return Err(syn::Error::new_spanned(
-            generics,
-            "#[mcp_tool] cannot register a generic function: the tool's schema needs concrete types",
-        ));
-    }
-    if let Some(pattern) = function.pattern_arguments().next() {
-        return Err(syn::Error::new_spanned(
-            &pattern.pat,
-            "#[mcp_tool] needs a plain name for every parameter: it is the argument's name in the tool's schema",
-        ));
-    }
-    Ok(())
-}
+use crate::registration::{self, Parameter};
 
 pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<TokenStream> {
-    let fields = take_parameter_attributes(function)?;
+    let parameters = registration::take_parameters(function)?;
+    for parameter in &parameters {
+        registration::refuse(
+            parameter.complete.as_ref().map(|(attribute, _)| attribute),
+            "#[complete] is for prompt arguments and resource template variables: \
+             MCP completes no tool arguments",
+        )?;
+    }
     let tool = quote!(::mcp_trace_runtime::tool);
     let private = quote!(::mcp_trace_runtime::__private);
     let function_name = function.name().clone();
@@ -44,24 +28,19 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
         Some(name) => name.value(),
         None => function.plain_name(),
     };
-    let description = match &options.description {
-        Some(description) => description.value(),
-        None => doc_text(&function.item.attrs),
-    };
+    let description = registration::description(&options.description, &function.item.attrs);
 
     let of = format!("tool {name}");
     let arguments_struct = format_ident!("__McpToolArguments");
     let call = format_ident!("__mcp_tool_call");
-    let struct_fields = fields.iter().map(|field| {
-        let Field {
-            ident,
-            ty,
-            docs,
-            default_fn,
-            ..
-        } = field;
-        let default = default_fn.as_ref().map(|default_fn| {
-            let path = default_fn.to_string();
+    let default_fn =
+        |parameter: &Parameter| format_ident!("__mcp_tool_default_{}", parameter.ident);
+    let struct_fields = parameters.iter().map(|parameter| {
+        let Parameter {
+            ident, ty, docs, ..
+        } = parameter;
+        let default = parameter.default.as_ref().map(|_| {
+            let path = default_fn(parameter).to_string();
             quote!(#[serde(default = #path)])
         });
         quote! {
@@ -70,15 +49,20 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
             pub #ident: #ty,
         }
     });
-    let default_fns = fields.iter().filter_map(|field| {
-        let default_fn = field.default_fn.as_ref()?;
-        let (ty, value) = (&field.ty, field.default.as_ref()?);
+    let default_fns = parameters.iter().filter_map(|parameter| {
+        let (_, value) = parameter.default.as_ref()?;
+        let (ty, default_fn) = (&parameter.ty, default_fn(parameter));
         Some(quote!(fn #default_fn() -> #ty { #value }))
     });
-    let names: Vec<&Ident> = fields.iter().map(|field| &field.ident).collect();
+    let deny_unknown = (options.deny_unknown_arguments == Some(true))
+        .then(|| quote!(#[serde(deny_unknown_fields)]));
+    let names: Vec<&Ident> = parameters
+        .iter()
+        .map(|parameter| &parameter.ident)
+        .collect();
     // Bound under our own names: a parameter called like one of the module's
     // items (`TOOL`) would otherwise be read as that item in a pattern.
-    let bindings: Vec<Ident> = (0..fields.len())
+    let bindings: Vec<Ident> = (0..parameters.len())
         .map(|index| Ident::new(&format!("argument{index}"), Span::mixed_site()))
         .collect();
 
@@ -96,6 +80,18 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
         #tool::schema_for::<#arguments_struct>,
         #call,
     ));
+    // The output schema, from the value the tool gives (its return type, or
+    // the `Ok` type of a `Result`), when that type has one.
+    let output_schema = function.value_type().map(|ty| {
+        let schema_fn = format_ident!("__mcp_tool_output_schema");
+        definition.extend(quote!(.output_schema(#schema_fn)));
+        quote! {
+            fn #schema_fn() -> ::std::option::Option<#tool::JsonObject> {
+                use #tool::{WithOutputSchema as _, WithoutOutputSchema as _};
+                (&#tool::OutputSchema::<#ty>::new()).get()
+            }
+        }
+    });
     if let Some(title) = &options.title {
         definition.extend(quote!(.title(#title)));
     }
@@ -112,6 +108,7 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
         });
         definition.extend(quote!(.hints(#tool::ToolHints::NONE #(#setters)*)));
     }
+    definition.extend(registration::defined_at());
 
     let item = &function.item;
     let module_doc = format!("Registration of [`{function_name}`] as the MCP tool `{name}`.");
@@ -127,6 +124,7 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
             #[doc(hidden)]
             #[derive(#private::serde::Deserialize, #private::schemars::JsonSchema)]
             #[serde(crate = "::mcp_trace_runtime::__private::serde")]
+            #deny_unknown
             #[schemars(crate = "::mcp_trace_runtime::__private::schemars")]
             pub struct #arguments_struct {
                 #(#struct_fields)*
@@ -141,6 +139,7 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
                     ::std::result::Result::Ok(#to_output)
                 })
             }
+            #output_schema
 
             /// The tool's definition, for an explicit list of tools.
             pub const TOOL: #tool::ToolDefinition = #definition;
@@ -148,80 +147,4 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
             #private::inventory::submit!(TOOL);
         }
     })
-}
-
-struct Field {
-    ident: Ident,
-    ty: syn::Type,
-    docs: Vec<Attribute>,
-    default: Option<Expr>,
-    default_fn: Option<Ident>,
-}
-
-/// Removes `#[doc]` and `#[default(…)]` from the parameters (Rust accepts
-/// neither there) and returns them as the argument struct's fields.
-fn take_parameter_attributes(function: &mut Function) -> syn::Result<Vec<Field>> {
-    let mut fields = Vec::new();
-    for input in function.item.sig.inputs.iter_mut() {
-        let FnArg::Typed(typed) = input else { continue };
-        let syn::Pat::Ident(pat) = &*typed.pat else {
-            continue;
-        };
-        let ident = pat.ident.clone();
-        let mut docs = Vec::new();
-        let mut default = None;
-        let mut kept = Vec::new();
-        for attribute in typed.attrs.drain(..) {
-            if attribute.path().is_ident("doc") {
-                docs.push(attribute);
-            } else if attribute.path().is_ident("default") {
-                let Meta::List(list) = &attribute.meta else {
-                    return Err(syn::Error::new_spanned(
-                        &attribute,
-                        "write the default value in parentheses: #[default(3)]",
-                    ));
-                };
-                default = Some(list.parse_args::<Expr>()?);
-            } else {
-                kept.push(attribute);
-            }
-        }
-        typed.attrs = kept;
-        let default_fn = default
-            .as_ref()
-            .map(|_| format_ident!("__mcp_tool_default_{}", ident));
-        fields.push(Field {
-            ident,
-            ty: (*typed.ty).clone(),
-            docs,
-            default,
-            default_fn,
-        });
-    }
-    Ok(fields)
-}
-
-/// The doc comment's text, lines joined, as MCP descriptions expect.
-fn doc_text(attributes: &[Attribute]) -> String {
-    let lines: Vec<String> = attributes
-        .iter()
-        .filter(|attribute| attribute.path().is_ident("doc"))
-        .filter_map(|attribute| match &attribute.meta {
-            Meta::NameValue(name_value) => match &name_value.value {
-                Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(text),
-                    ..
-                }) => Some(text.value()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .map(|line| {
-            line.strip_prefix(' ')
-                .unwrap_or(&line)
-                .trim_end()
-                .to_string()
-        })
-        .collect();
-    lines.join("\n").trim().to_string()
 }

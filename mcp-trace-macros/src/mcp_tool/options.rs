@@ -1,7 +1,10 @@
 //! `#[mcp_tool(…)]` options, parsed into a plain struct.
 
 use proc_macro2::TokenStream;
-use syn::{LitBool, LitStr};
+use syn::LitStr;
+
+use crate::registration::{flag, string, unknown};
+use crate::stack::Layer;
 
 #[derive(Default)]
 pub struct ToolOptions {
@@ -12,45 +15,33 @@ pub struct ToolOptions {
     pub destructive: Option<bool>,
     pub idempotent: Option<bool>,
     pub open_world: Option<bool>,
+    /// Refuse arguments the tool does not take (`additionalProperties: false`).
+    pub deny_unknown_arguments: Option<bool>,
 }
 
 impl ToolOptions {
     pub fn parse(args: TokenStream) -> syn::Result<ToolOptions> {
         let mut options = ToolOptions::default();
-        let parser = syn::meta::parser(|meta| {
-            let string = |slot: &mut Option<LitStr>| -> syn::Result<()> {
-                if slot.is_some() {
-                    return Err(meta.error("this option is given twice"));
-                }
-                *slot = Some(meta.value()?.parse()?);
-                Ok(())
-            };
-            // A hint alone means true; `hint = false` says false explicitly.
-            let hint = |slot: &mut Option<bool>| -> syn::Result<()> {
-                if slot.is_some() {
-                    return Err(meta.error("this option is given twice"));
-                }
-                *slot = Some(if meta.input.peek(syn::Token![=]) {
-                    meta.value()?.parse::<LitBool>()?.value
-                } else {
-                    true
-                });
-                Ok(())
-            };
-            match meta.path.get_ident().map(|ident| ident.to_string()).as_deref() {
-                Some("name") => string(&mut options.name),
-                Some("description") => string(&mut options.description),
-                Some("title") => string(&mut options.title),
-                Some("read_only") => hint(&mut options.read_only),
-                Some("destructive") => hint(&mut options.destructive),
-                Some("idempotent") => hint(&mut options.idempotent),
-                Some("open_world") => hint(&mut options.open_world),
-                _ => Err(meta.error(
-                    "unknown #[mcp_tool] option; expected one of: name = \"…\", description = \"…\", \
-                     title = \"…\", read_only, destructive, idempotent, open_world",
+        // A hint or flag alone means true; `hint = false` says false explicitly.
+        let parser =
+            syn::meta::parser(|meta| {
+                match meta.path.get_ident().map(|ident| ident.to_string()).as_deref() {
+                Some("name") => string(&meta, &mut options.name),
+                Some("description") => string(&meta, &mut options.description),
+                Some("title") => string(&meta, &mut options.title),
+                Some("read_only") => flag(&meta, &mut options.read_only),
+                Some("destructive") => flag(&meta, &mut options.destructive),
+                Some("idempotent") => flag(&meta, &mut options.idempotent),
+                Some("open_world") => flag(&meta, &mut options.open_world),
+                Some("deny_unknown_arguments") => flag(&meta, &mut options.deny_unknown_arguments),
+                _ => Err(unknown(
+                    &meta,
+                    Layer::McpTool,
+                    "name = \"…\", description = \"…\", title = \"…\", read_only, destructive, \
+                     idempotent, open_world, deny_unknown_arguments",
                 )),
             }
-        });
+            });
         syn::parse::Parser::parse2(parser, args)?;
         Ok(options)
     }

@@ -1,7 +1,8 @@
-//! Every order of the stack, with every macro under its own name or
-//! imported under another one (`tool`, `ctx`, `obs`), expanded the way rustc
-//! does: right orders expand exactly as the stack written with the real
-//! names, wrong orders fail with the fix.
+//! Every order of the stack, under each registration macro, with every
+//! macro under its own name or imported under another one (`tool`, `res`,
+//! `prompt`, `ctx`, `obs`), expanded the way rustc does: right orders expand
+//! exactly as the stack written with the real names, wrong orders fail with
+//! the fix, and a function registers once.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -9,18 +10,26 @@ use quote::quote;
 use super::Layer;
 use crate::expansion_snapshots::{expand_items, pretty};
 
-const ALIASES: [(&str, Layer); 3] = [
+const ALIASES: [(&str, Layer); 5] = [
     ("tool", Layer::McpTool),
+    ("res", Layer::McpResource),
+    ("prompt", Layer::McpPrompt),
     ("ctx", Layer::WithOtelHeaders),
     ("obs", Layer::Observe),
 ];
 
-const LAYERS: [Layer; 3] = [Layer::McpTool, Layer::WithOtelHeaders, Layer::Observe];
+const REGISTRATIONS: [Layer; 3] = [Layer::McpTool, Layer::McpResource, Layer::McpPrompt];
 
 fn attribute(layer: Layer, renamed: bool) -> TokenStream {
     match (layer, renamed) {
         (Layer::McpTool, false) => quote!(#[mcp_tool(read_only)]),
         (Layer::McpTool, true) => quote!(#[tool(read_only)]),
+        (Layer::McpResource, false) => {
+            quote!(#[mcp_resource(uri_template = "weather://{location}")])
+        }
+        (Layer::McpResource, true) => quote!(#[res(uri_template = "weather://{location}")]),
+        (Layer::McpPrompt, false) => quote!(#[mcp_prompt(title = "Weather")]),
+        (Layer::McpPrompt, true) => quote!(#[prompt(title = "Weather")]),
         (Layer::WithOtelHeaders, false) => quote!(#[with_otel_headers]),
         (Layer::WithOtelHeaders, true) => quote!(#[ctx]),
         (Layer::Observe, false) => quote!(#[observe(as_type = "tool")]),
@@ -28,21 +37,27 @@ fn attribute(layer: Layer, renamed: bool) -> TokenStream {
     }
 }
 
-/// An async function, a sync one, and an async one with an opaque output.
-fn functions() -> [TokenStream; 3] {
+/// An async function, a sync one, and an async one with an opaque output,
+/// each one `registration` accepts (a resource's parameters are its
+/// template's variables, and have no default).
+fn functions(registration: Layer) -> [TokenStream; 3] {
+    let days = match registration {
+        Layer::McpResource => quote!(),
+        _ => quote!(, #[default(3)] days: i64),
+    };
     [
         quote! {
             /// Get current weather.
             pub async fn get_weather(location: String) -> Weather { fetch(location).await }
         },
         quote! {
-            fn get_forecast(location: String, #[default(3)] days: i64) -> Result<Vec<Day>, Error> {
-                if days > 7 { return Err(Error::TooFar); }
-                forecast(&location, days)
+            fn get_forecast(location: String #days) -> Result<Vec<Day>, Error> {
+                if location.is_empty() { return Err(Error::TooFar); }
+                forecast(&location)
             }
         },
         quote! {
-            async fn words(text: String) -> impl std::fmt::Display { text.to_uppercase() }
+            async fn words(location: String) -> impl std::fmt::Display { location.to_uppercase() }
         },
     ]
 }
@@ -68,15 +83,15 @@ fn errors(items: &[syn::Item]) -> Vec<String> {
         .collect()
 }
 
-/// Every sequence of distinct layers (1 to 3 of them), in every order.
-fn stacks() -> Vec<Vec<Layer>> {
+/// Every sequence of distinct layers of `layers` (1 to 3 of them), in every order.
+fn stacks(layers: [Layer; 3]) -> Vec<Vec<Layer>> {
     let mut stacks: Vec<Vec<Layer>> = vec![vec![]];
     let mut all = Vec::new();
     for _ in 0..3 {
         stacks = stacks
             .iter()
             .flat_map(|stack| {
-                LAYERS
+                layers
                     .iter()
                     .filter(|layer| !stack.contains(layer))
                     .map(|layer| [stack.clone(), vec![*layer]].concat())
@@ -91,57 +106,118 @@ fn stacks() -> Vec<Vec<Layer>> {
 #[test]
 fn every_order_under_every_renaming() {
     let mut checked = 0;
-    for function in functions() {
-        for layers in stacks() {
-            let right_order = layers.windows(2).all(|pair| pair[0] < pair[1]);
-            let real_names: Vec<(Layer, bool)> =
-                layers.iter().map(|layer| (*layer, false)).collect();
-            let expected = expand(&real_names, &function);
-            let expected = pretty(quote!(#(#expected)*));
-            for mask in 0..1u32 << layers.len() {
-                let stack: Vec<(Layer, bool)> = layers
-                    .iter()
-                    .enumerate()
-                    .map(|(index, layer)| (*layer, mask & (1 << index) != 0))
-                    .collect();
-                let items = expand(&stack, &function);
-                let errors = errors(&items);
-                let written = stack
-                    .iter()
-                    .map(|(layer, renamed)| attribute(*layer, *renamed).to_string())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                if right_order {
-                    assert!(errors.is_empty(), "{written}: {errors:?}");
-                    assert_eq!(pretty(quote!(#(#items)*)), expected, "{written}");
-                } else {
-                    assert!(!errors.is_empty(), "{written} compiles");
-                    for error in &errors {
-                        // "#[upper] must be written above #[lower]", and it was written below.
-                        let wrong_pair = layers.iter().enumerate().any(|(i, above)| {
-                            layers[i + 1..].iter().any(|below| {
-                                below < above
-                                    && error.starts_with(&format!(
-                                        "#[{}] must be written above #[{}]: ",
-                                        below.name(),
-                                        above.name()
-                                    ))
-                            })
-                        });
-                        assert!(wrong_pair, "{written}: {error}");
+    for registration in REGISTRATIONS {
+        for function in functions(registration) {
+            for layers in stacks([registration, Layer::WithOtelHeaders, Layer::Observe]) {
+                let right_order = layers
+                    .windows(2)
+                    .all(|pair| pair[0].rank() < pair[1].rank());
+                let real_names: Vec<(Layer, bool)> =
+                    layers.iter().map(|layer| (*layer, false)).collect();
+                let expected = expand(&real_names, &function);
+                let expected = pretty(quote!(#(#expected)*));
+                for mask in 0..1u32 << layers.len() {
+                    let stack: Vec<(Layer, bool)> = layers
+                        .iter()
+                        .enumerate()
+                        .map(|(index, layer)| (*layer, mask & (1 << index) != 0))
+                        .collect();
+                    let items = expand(&stack, &function);
+                    let errors = errors(&items);
+                    let written = stack
+                        .iter()
+                        .map(|(layer, renamed)| attribute(*layer, *renamed).to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    if right_order {
+                        assert!(errors.is_empty(), "{written}: {errors:?}");
+                        assert_eq!(pretty(quote!(#(#items)*)), expected, "{written}");
+                    } else {
+                        assert!(!errors.is_empty(), "{written} compiles");
+                        for error in &errors {
+                            // "#[upper] must be written above #[lower]", and it was written below.
+                            let wrong_pair = layers.iter().enumerate().any(|(i, above)| {
+                                layers[i + 1..].iter().any(|below| {
+                                    below.rank() < above.rank()
+                                        && error.starts_with(&format!(
+                                            "#[{}] must be written above #[{}]: ",
+                                            below.name(),
+                                            above.name()
+                                        ))
+                                })
+                            });
+                            assert!(wrong_pair, "{written}: {error}");
+                        }
                     }
+                    checked += 1;
                 }
-                checked += 1;
             }
         }
     }
-    // 3 functions × (3 × 2 + 6 × 4 + 6 × 8) stacks.
-    assert_eq!(checked, 3 * (6 + 24 + 48));
+    // 3 registrations × 3 functions × (3 × 2 + 6 × 4 + 6 × 8) stacks.
+    assert_eq!(checked, 3 * 3 * (6 + 24 + 48));
+}
+
+/// Two registrations on one function, under any names, in any order, with
+/// or without the rest of the stack below: refused by the first when it
+/// recognises the second; a second it cannot recognise (imported under
+/// another name) expands too, and the two modules named like the function
+/// are refused by rustc (E0428).
+#[test]
+fn a_function_registers_once() {
+    let function = quote! {
+        fn station(location: String) -> String { location }
+    };
+    let mut checked = 0;
+    for first in REGISTRATIONS {
+        for second in REGISTRATIONS {
+            for (renamed_first, renamed_second) in
+                [(false, false), (false, true), (true, false), (true, true)]
+            {
+                for rest in [&[][..], &[Layer::WithOtelHeaders, Layer::Observe][..]] {
+                    let stack: Vec<(Layer, bool)> =
+                        [(first, renamed_first), (second, renamed_second)]
+                            .into_iter()
+                            .chain(rest.iter().map(|layer| (*layer, false)))
+                            .collect();
+                    let items = expand(&stack, &function);
+                    let errors = errors(&items);
+                    let modules = items
+                        .iter()
+                        .filter(|item| matches!(item, syn::Item::Mod(module) if module.ident == "station"))
+                        .count();
+                    let written = format!("{stack:?}");
+                    if renamed_second {
+                        assert_eq!(modules, 2, "{written}: rustc sees two modules `station`");
+                    } else if first == second {
+                        assert_eq!(
+                            errors,
+                            [format!("#[{}] is applied twice", second.name())],
+                            "{written}"
+                        );
+                    } else {
+                        assert_eq!(
+                            errors,
+                            [format!(
+                                "#[{}] below #[{}]: a function registers once, as one tool, \
+                                 resource or prompt (write a second function for the other)",
+                                second.name(),
+                                first.name()
+                            )],
+                            "{written}"
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 3 * 3 * 4 * 2);
 }
 
 #[test]
 fn applied_twice_under_another_name() {
-    let function = &functions()[0];
+    let function = &functions(Layer::McpTool)[0];
     for layer in [Layer::WithOtelHeaders, Layer::Observe] {
         for stack in [
             [(layer, false), (layer, true)],

@@ -1,0 +1,39 @@
+//! `#[mcp_prompt(…)]` options, parsed into a plain struct.
+
+use proc_macro2::TokenStream;
+use syn::LitStr;
+
+use crate::registration::{string, unknown};
+use crate::stack::Layer;
+
+#[derive(Default)]
+pub struct PromptOptions {
+    pub name: Option<LitStr>,
+    pub title: Option<LitStr>,
+    pub description: Option<LitStr>,
+}
+
+impl PromptOptions {
+    pub fn parse(args: TokenStream) -> syn::Result<PromptOptions> {
+        let mut options = PromptOptions::default();
+        let parser = syn::meta::parser(|meta| {
+            match meta
+                .path
+                .get_ident()
+                .map(|ident| ident.to_string())
+                .as_deref()
+            {
+                Some("name") => string(&meta, &mut options.name),
+                Some("title") => string(&meta, &mut options.title),
+                Some("description") => string(&meta, &mut options.description),
+                _ => Err(unknown(
+                    &meta,
+                    Layer::McpPrompt,
+                    "name = \"…\", title = \"…\", description = \"…\"",
+                )),
+            }
+        });
+        syn::parse::Parser::parse2(parser, args)?;
+        Ok(options)
+    }
+}
