@@ -9,6 +9,7 @@ use mcp_trace_runtime::scope::ServedRequest;
 use mcp_trace_runtime::testing::{self, SpanData, SpanDataExt};
 use mcp_trace_runtime::{mcp_tool, observe, with_otel_headers};
 use opentelemetry::trace::{SpanId, Status, TraceContextExt, TraceId};
+use rmcp::model::CallToolResult;
 use serde::Serialize;
 
 fn input(span: &SpanData) -> serde_json::Value {
@@ -18,6 +19,13 @@ fn input(span: &SpanData) -> serde_json::Value {
 
 fn output(span: &SpanData) -> Option<&str> {
     span.attr_str("langfuse.observation.output")
+}
+
+/// The text of a result's first content block.
+fn text_of(result: &CallToolResult) -> &str {
+    result.content[0]
+        .as_text()
+        .map_or("", |text| text.text.as_str())
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -383,20 +391,24 @@ async fn tools_register_with_schema_hints_and_outputs() {
     let call = |arguments: serde_json::Value| {
         trace.wrap((tool.call)(arguments.as_object().unwrap().clone()))
     };
-    let ok = call(serde_json::json!({"location": "Paris"}))
-        .await
-        .unwrap();
-    assert!(!ok.is_error);
-    assert_eq!(ok.text, "[1,2,3]");
+    let ok = tool.result_of(
+        call(serde_json::json!({"location": "Paris"}))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(ok.is_error, Some(false));
+    assert_eq!(text_of(&ok), "[1,2,3]");
     assert_eq!(
-        ok.structured,
+        ok.structured_content,
         Some(serde_json::json!({"result": [1, 2, 3]}))
     );
-    let failed = call(serde_json::json!({"location": "Paris", "days": -1}))
-        .await
-        .unwrap();
-    assert!(failed.is_error);
-    assert_eq!(failed.text, "days must not be negative for Paris");
+    let failed = tool.result_of(
+        call(serde_json::json!({"location": "Paris", "days": -1}))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(failed.is_error, Some(true));
+    assert_eq!(text_of(&failed), "days must not be negative for Paris");
     let invalid = call(serde_json::json!({"days": "three"}))
         .await
         .unwrap_err();
@@ -419,4 +431,289 @@ async fn tools_register_with_schema_hints_and_outputs() {
     );
     // The explicit handle is the same registration.
     assert_eq!(forecast_tool::TOOL.name, tool.name);
+}
+
+// Resources, prompts, completions and output schemas, through their
+// definitions as a server calls them.
+
+use mcp_trace_runtime::argument::{complete, CallError};
+use mcp_trace_runtime::resource::{ResourceRequest, ResourceUri};
+use mcp_trace_runtime::{mcp_prompt, mcp_resource};
+use rmcp::model::{ContentBlock, ResourceContents};
+
+fn item_ids(typed: &str) -> Vec<String> {
+    ["7", "42", "420"]
+        .iter()
+        .filter(|id| id.starts_with(typed))
+        .map(|id| id.to_string())
+        .collect()
+}
+
+/// Data of one item.
+#[mcp_resource(
+    uri_template = "test://template/{id}/data",
+    title = "Item data",
+    mime_type = "application/json"
+)]
+#[with_otel_headers]
+#[observe]
+async fn item_data(#[complete(item_ids)] id: u32) -> Result<String, String> {
+    if id == 0 {
+        return Err("no item 0".into());
+    }
+    Ok(format!("{{\"id\":{id},\"double\":{}}}", id * 2))
+}
+
+/// The static text.
+#[mcp_resource(uri = "test://static-binary", name = "binary")]
+fn static_binary() -> Vec<u8> {
+    vec![0, 1, 2]
+}
+
+fn read(
+    resource: &mcp_trace_runtime::resource::ResourceDefinition,
+    uri: &str,
+) -> mcp_trace_runtime::resource::ResourceFuture {
+    let variables = resource.matches(uri).expect("the URI is this resource's");
+    (resource.read)(ResourceRequest {
+        uri: uri.into(),
+        variables,
+    })
+}
+
+#[tokio::test]
+async fn resources_read_their_typed_variables() {
+    let trace = testing::trace();
+    let resource = item_data::RESOURCE;
+    assert_eq!(
+        resource.uri,
+        ResourceUri::Template("test://template/{id}/data")
+    );
+    assert_eq!(resource.name, "item_data");
+    assert_eq!(resource.title, Some("Item data"));
+    assert_eq!(resource.description, "Data of one item.");
+    assert_eq!(resource.mime_type, Some("application/json"));
+    assert_eq!(resource.defined_at, "macros::item_data");
+
+    let contents = trace
+        .wrap(read(&resource, "test://template/21/data"))
+        .await
+        .unwrap();
+    match &contents[..] {
+        [ResourceContents::TextResourceContents {
+            uri,
+            mime_type,
+            text,
+            ..
+        }] => {
+            assert_eq!(uri, "test://template/21/data");
+            assert_eq!(mime_type.as_deref(), Some("application/json"));
+            // The variable reached the function as the number 21.
+            assert_eq!(text, r#"{"id":21,"double":42}"#);
+        }
+        other => panic!("one text content: {other:?}"),
+    }
+    // Observed like any function of the stack, with the typed input.
+    assert_eq!(
+        input(trace.spans().find("item_data")),
+        serde_json::json!({"id": 21})
+    );
+
+    // Not a number for a u32: an argument error naming the resource and the variable.
+    let error = read(&resource, "test://template/abc/data")
+        .await
+        .unwrap_err();
+    let CallError::Arguments(error) = error else {
+        panic!("an argument error: {error:?}")
+    };
+    assert_eq!(error.of, "resource test://template/{id}/data");
+    assert!(error.message.starts_with("`id`: "), "{error}");
+    // The function's own Err.
+    assert_eq!(
+        read(&resource, "test://template/0/data").await.unwrap_err(),
+        CallError::Failed("no item 0".into())
+    );
+
+    // Completions of the variable.
+    assert_eq!(complete(resource.completions, "id", "42"), ["42", "420"]);
+    assert!(complete(resource.completions, "other", "4").is_empty());
+
+    // A fixed URI with binary contents.
+    let binary = static_binary::RESOURCE;
+    assert_eq!(binary.uri, ResourceUri::Fixed("test://static-binary"));
+    assert_eq!(binary.name, "binary");
+    assert!(binary.matches("test://static-binary/x").is_none());
+    let contents = read(&binary, "test://static-binary").await.unwrap();
+    match &contents[..] {
+        [ResourceContents::BlobResourceContents { blob, .. }] => assert_eq!(blob, "AAEC"),
+        other => panic!("one blob: {other:?}"),
+    }
+    assert!(mcp_trace_runtime::resource::registered_resources()
+        .iter()
+        .any(|resource| resource.name == "binary"));
+}
+
+fn styles(typed: &str) -> Vec<String> {
+    ["formal", "friendly", "terse"]
+        .iter()
+        .filter(|style| style.starts_with(typed))
+        .map(|style| style.to_string())
+        .collect()
+}
+
+/// Summarize a text.
+#[mcp_prompt(name = "summarize", title = "Summarize")]
+#[with_otel_headers]
+#[observe]
+fn summary_prompt(
+    /// The text to summarize
+    text: String,
+    /// Tone of the summary
+    #[complete(styles)]
+    style: Option<String>,
+    /// Words at most
+    #[default(50)]
+    words: u32,
+) -> String {
+    let style = style.as_deref().unwrap_or("neutral");
+    format!("Summarize in {words} words, {style}: {text}")
+}
+
+#[tokio::test]
+async fn prompts_list_their_arguments_and_build_messages() {
+    let trace = testing::trace();
+    let prompt = summary_prompt::PROMPT;
+    assert_eq!(prompt.name, "summarize");
+    assert_eq!(prompt.title, Some("Summarize"));
+    assert_eq!(prompt.description, "Summarize a text.");
+    assert_eq!(prompt.defined_at, "macros::summary_prompt");
+    let arguments: Vec<(&str, &str, bool)> = prompt
+        .arguments
+        .iter()
+        .map(|argument| (argument.name, argument.description, argument.required))
+        .collect();
+    assert_eq!(
+        arguments,
+        [
+            ("text", "The text to summarize", true),
+            ("style", "Tone of the summary", false),
+            ("words", "Words at most", false),
+        ]
+    );
+    assert_eq!(
+        complete(prompt.completions, "style", "f"),
+        ["formal", "friendly"]
+    );
+    assert!(complete(prompt.completions, "text", "").is_empty());
+
+    let get =
+        |value: serde_json::Value| trace.wrap((prompt.get)(value.as_object().unwrap().clone()));
+    let result = get(serde_json::json!({"text": "a long story", "style": "terse"}))
+        .await
+        .unwrap();
+    assert_eq!(result.messages.len(), 1);
+    assert_eq!(
+        result.messages[0]
+            .content
+            .as_text()
+            .map(|text| text.text.as_str()),
+        Some("Summarize in 50 words, terse: a long story")
+    );
+    let result = get(serde_json::json!({"text": "x", "words": "7"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        result.messages[0]
+            .content
+            .as_text()
+            .map(|text| text.text.as_str()),
+        Some("Summarize in 7 words, neutral: x")
+    );
+    let error = get(serde_json::json!({"style": "terse"}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid arguments for prompt summarize: missing required argument `text`"
+    );
+    let error = get(serde_json::json!({"text": "x", "words": "many"}))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, CallError::Arguments(_)), "{error:?}");
+    assert_eq!(trace.spans().named("summary_prompt").len(), 2);
+    assert!(mcp_trace_runtime::prompt::registered_prompts()
+        .iter()
+        .any(|prompt| prompt.name == "summarize"));
+}
+
+#[derive(Debug, Serialize, mcp_trace_runtime::__private::schemars::JsonSchema)]
+#[schemars(crate = "mcp_trace_runtime::__private::schemars")]
+struct Reading {
+    station: String,
+    celsius: f64,
+}
+
+/// A struct's schema is the output schema.
+#[mcp_tool(deny_unknown_arguments)]
+fn read_station(station: String) -> Result<Reading, String> {
+    Ok(Reading {
+        station,
+        celsius: 21.5,
+    })
+}
+
+/// Content blocks have no output schema.
+#[mcp_tool]
+fn picture() -> Vec<ContentBlock> {
+    vec![ContentBlock::image("iVBORw0KGgo=", "image/png")]
+}
+
+#[tokio::test]
+async fn output_schemas_match_the_structured_content() {
+    let tool = read_station::TOOL;
+    assert_eq!(tool.defined_at, "macros::read_station");
+    let schema = serde_json::Value::Object((tool.output_schema)().expect("a struct has a schema"));
+    assert_eq!(schema["type"], "object");
+    assert_eq!(
+        schema["required"],
+        serde_json::json!(["station", "celsius"])
+    );
+    let arguments = serde_json::json!({"station": "Oslo"});
+    let result = tool.result_of(
+        (tool.call)(arguments.as_object().unwrap().clone())
+            .await
+            .unwrap(),
+    );
+    let structured = result.structured_content.expect("structured content");
+    // Every property the schema requires is there, with the type it says.
+    let properties = schema["properties"].as_object().unwrap();
+    assert_eq!(
+        structured.as_object().unwrap().keys().collect::<Vec<_>>(),
+        properties.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(properties["station"]["type"], "string");
+    assert_eq!(structured["station"], "Oslo");
+    assert_eq!(properties["celsius"]["type"], "number");
+    assert_eq!(structured["celsius"], 21.5);
+
+    // deny_unknown_arguments: the input schema says so, and calls are held to it.
+    let input_schema = serde_json::Value::Object((tool.input_schema)());
+    assert_eq!(input_schema["additionalProperties"], false);
+    let arguments = serde_json::json!({"station": "Oslo", "extra": 1});
+    let error = (tool.call)(arguments.as_object().unwrap().clone())
+        .await
+        .unwrap_err();
+    assert!(error.message.contains("unknown field `extra`"), "{error}");
+    // Without it, extra arguments are ignored.
+    let forecast_schema = serde_json::Value::Object((forecast_tool::TOOL.input_schema)());
+    assert_ne!(forecast_schema["additionalProperties"], false);
+
+    // The `Ok` type of a Result, wrapped when not an object.
+    let forecast = serde_json::Value::Object((forecast_tool::TOOL.output_schema)().unwrap());
+    assert_eq!(forecast["properties"]["result"]["type"], "array");
+
+    assert!((picture::TOOL.output_schema)().is_none());
+    let result = picture::TOOL.result_of((picture::TOOL.call)(Default::default()).await.unwrap());
+    assert!(result.structured_content.is_none());
+    assert!(matches!(&result.content[..], [block] if block.as_image().is_some()));
 }

@@ -149,7 +149,10 @@ async fn renamed_with_otel_headers_above_observe_opens_the_span_in_the_callers_c
         .scope((renamed_tool::TOOL.call)(arguments))
         .await
         .unwrap();
-    assert_eq!(output.text, "\"tool weather in Lima\"");
+    assert_eq!(
+        output,
+        mcp_trace_runtime::tool::ToolOutput::Text("tool weather in Lima".into())
+    );
     assert_child_of_caller("renamed_tool");
 }
 
