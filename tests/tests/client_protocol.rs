@@ -344,7 +344,7 @@ impl ServerHandler for Protocol {
             .map(String::from)
             .collect();
         Ok(CompleteResult::new(
-            CompletionInfo::new(values).map_err(|error| failed(error))?,
+            CompletionInfo::new(values).map_err(failed)?,
         ))
     }
 
@@ -436,6 +436,13 @@ fn tool_text(result: &CallToolResult) -> &str {
     &result.content[0].as_text().expect("a text block").text
 }
 
+/// A span name, its `mcp.method.name`, and the attribute naming its target.
+type Expected = (
+    &'static str,
+    &'static str,
+    Option<(&'static str, &'static str)>,
+);
+
 /// The one CLIENT span named `name`, a child of the test's root context.
 fn client_span<'a>(trace: &TestTrace, spans: &'a Spans, name: &str) -> &'a SpanData {
     let span = spans.find_kind(name, SpanKind::Client);
@@ -500,7 +507,7 @@ async fn every_client_request_is_a_client_span_named_for_its_method_and_target()
     let spans = trace
         .wait_for(|spans| !spans.named("tools/call echo").is_empty())
         .await;
-    let expected: &[(&str, &str, Option<(&str, &str)>)] = &[
+    let expected: &[Expected] = &[
         ("tools/list", "tools/list", None),
         ("resources/list", "resources/list", None),
         ("resources/templates/list", "resources/templates/list", None),

@@ -527,6 +527,14 @@ impl McpClient {
     }
 
     /// The server's tools (every page; a CLIENT span `tools/list` each).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: mcp_trace_runtime::client::McpClient) -> Result<(), mcp_trace_runtime::client::ClientError> {
+    /// for tool in client.list_tools().await? {
+    ///     println!("{}: {:?}", tool.name, tool.description);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn list_tools(&self) -> Result<Vec<Tool>, ClientError> {
         all_pages!(self.client, list_tools, tools, "tools/list")
     }
@@ -542,11 +550,30 @@ impl McpClient {
     }
 
     /// The server's resources (every page; `resources/list`).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: mcp_trace_runtime::client::McpClient) -> Result<(), mcp_trace_runtime::client::ClientError> {
+    /// for resource in client.list_resources().await? {
+    ///     let read = client.read_resource(&resource.uri).await?; // resources/read
+    ///     println!("{}: {} block(s)", resource.uri, read.contents.len());
+    /// }
+    /// client.subscribe("test://static").await?; // then on_resource_updated hears of changes
+    /// client.unsubscribe("test://static").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn list_resources(&self) -> Result<Vec<Resource>, ClientError> {
         all_pages!(self.client, list_resources, resources, "resources/list")
     }
 
     /// The server's resource templates (every page; `resources/templates/list`).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: mcp_trace_runtime::client::McpClient) -> Result<(), mcp_trace_runtime::client::ClientError> {
+    /// for template in client.list_resource_templates().await? {
+    ///     println!("{}", template.uri_template);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn list_resource_templates(&self) -> Result<Vec<ResourceTemplate>, ClientError> {
         all_pages!(
             self.client,
@@ -585,6 +612,15 @@ impl McpClient {
     }
 
     /// The server's prompts (every page; `prompts/list`).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: mcp_trace_runtime::client::McpClient) -> Result<(), mcp_trace_runtime::client::ClientError> {
+    /// let prompts = client.list_prompts().await?;
+    /// let arguments = serde_json::json!({"city": "Oslo"}).as_object().cloned().unwrap();
+    /// let prompt = client.get_prompt(&prompts[0].name, arguments).await?; // prompts/get {name}
+    /// println!("{} message(s)", prompt.messages.len());
+    /// # Ok(()) }
+    /// ```
     pub async fn list_prompts(&self) -> Result<Vec<Prompt>, ClientError> {
         all_pages!(self.client, list_prompts, prompts, "prompts/list")
     }
@@ -630,6 +666,12 @@ impl McpClient {
 
     /// Asks the server to log at `level` and above (`logging/setLevel`); see
     /// [`McpClientBuilder::on_logging_message`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: mcp_trace_runtime::client::McpClient) -> Result<(), mcp_trace_runtime::client::ClientError> {
+    /// client.set_level(rmcp::model::LoggingLevel::Warning).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn set_level(&self, level: LoggingLevel) -> Result<(), ClientError> {
         self.client
             .set_level(SetLevelRequestParams::new(level))
@@ -639,6 +681,12 @@ impl McpClient {
 
     /// Replaces the roots this client answers `roots/list` with and tells
     /// the server (`notifications/roots/list_changed`).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: mcp_trace_runtime::client::McpClient) -> Result<(), mcp_trace_runtime::client::ClientError> {
+    /// client.set_roots(vec![rmcp::model::Root::new("file:///other")]).await?;
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     ///
