@@ -225,6 +225,9 @@ pub enum Outcome {
     },
     /// No response: the transport or the session failed.
     Failed(String),
+    /// The peer cancelled the request (`notifications/cancelled`) before it
+    /// was answered; the handler was stopped.
+    Cancelled,
 }
 
 impl Outcome {
@@ -234,6 +237,7 @@ impl Outcome {
     /// use mcp_trace_runtime::conventions::Outcome;
     /// assert_eq!(Outcome::ToolError("no such city".into()).error_type().as_deref(), Some("tool_error"));
     /// assert_eq!(Outcome::RpcError { code: -32602, message: "bad".into() }.error_type().as_deref(), Some("-32602"));
+    /// assert_eq!(Outcome::Cancelled.error_type().as_deref(), Some("cancelled"));
     /// assert_eq!(Outcome::Ok.error_type(), None);
     /// ```
     pub fn error_type(&self) -> Option<Cow<'static, str>> {
@@ -242,6 +246,7 @@ impl Outcome {
             Outcome::ToolError(_) => Some(Cow::Borrowed("tool_error")),
             Outcome::RpcError { code, .. } => Some(Cow::Owned(code.to_string())),
             Outcome::Failed(_) => Some(Cow::Borrowed("transport_error")),
+            Outcome::Cancelled => Some(Cow::Borrowed("cancelled")),
         }
     }
 }
@@ -281,6 +286,7 @@ pub fn end_span(cx: &Context, outcome: &Outcome) {
         Outcome::ToolError(message) | Outcome::Failed(message) => {
             span.set_status(Status::error(message.clone()));
         }
+        Outcome::Cancelled => span.set_status(Status::error("cancelled by the peer")),
         Outcome::RpcError { code, message } => {
             span.set_attribute(KeyValue::new(RPC_RESPONSE_STATUS_CODE, code.to_string()));
             span.set_status(Status::error(message.clone()));

@@ -16,20 +16,27 @@ use http::request::Parts;
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{Context, KeyValue};
+use rmcp::model::ErrorCode;
 use rmcp::model::{CallToolResult, Extensions, NotificationMetaObject};
 use rmcp::service::{NotificationContext, Peer, RequestContext, ServiceRole};
 use rmcp::{ErrorData, RoleServer};
 use serde_json::{Map, Value};
+use tokio_util::sync::CancellationToken;
 
 use crate::caller::Caller;
 use crate::conventions::{self as mcp, Operation, Outcome, Target, Transport};
 use crate::metrics;
+use crate::scope::ClientLogLevel;
 use crate::scope::{ObservationClaim, ServedRequest, MCP_SESSION_ID_HEADER};
 
 /// The peer address of an HTTP connection, put in each request's extensions
 /// by the HTTP server so the SERVER span can record `client.address`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ClientAddress(pub SocketAddr);
+
+/// The code of the (never sent) error a cancelled request ends with, as
+/// LSP names it; MCP answers a cancelled request with nothing.
+const REQUEST_CANCELLED: i32 = -32800;
 
 /// What a handler knows about a message it received.
 pub(crate) struct Received<'a> {
@@ -50,6 +57,10 @@ pub(crate) struct Received<'a> {
     pub transport: Option<Transport>,
     /// On a server: the client, for requests back to it.
     pub client: Option<Peer<RoleServer>>,
+    /// On a server: the logging level that client set for its session.
+    pub log_level: Option<ClientLogLevel>,
+    /// Cancelled when the peer cancels the request (requests only).
+    pub cancellation: Option<CancellationToken>,
 }
 
 impl<'a> Received<'a> {
@@ -69,6 +80,8 @@ impl<'a> Received<'a> {
             protocol_version,
             transport: None,
             client: None,
+            log_level: None,
+            cancellation: Some(context.ct.clone()),
         }
     }
 
@@ -87,12 +100,20 @@ impl<'a> Received<'a> {
             protocol_version,
             transport: None,
             client: None,
+            log_level: None,
+            cancellation: None,
         }
     }
 
     /// Sent by `client` (to a server), which requests can go back to.
     pub(crate) fn sent_by(mut self, client: &Peer<RoleServer>) -> Received<'a> {
         self.client = Some(client.clone());
+        self
+    }
+
+    /// In a session whose client set `level` with `logging/setLevel`.
+    pub(crate) fn logging_at(mut self, level: &ClientLogLevel) -> Received<'a> {
+        self.log_level = Some(level.clone());
         self
     }
 
@@ -111,6 +132,7 @@ pub(crate) struct Inbound {
     served: ServedRequest,
     span: Option<Context>,
     started: Instant,
+    cancellation: Option<CancellationToken>,
 }
 
 impl Inbound {
@@ -162,6 +184,7 @@ impl Inbound {
             server_context: span.clone(),
             peer: received.client,
             transport: Some(transport),
+            log_level: received.log_level,
             ..ServedRequest::from_headers(headers)
         };
         Inbound {
@@ -170,6 +193,7 @@ impl Inbound {
             served,
             span,
             started,
+            cancellation: received.cancellation,
         }
     }
 
@@ -193,17 +217,31 @@ impl Inbound {
             served,
             span,
             started,
+            cancellation,
             ..
         } = self;
         let cx = span.clone().unwrap_or_else(Context::current);
-        let result = served.scope(handler.with_context(cx)).await;
-        let ended = match &result {
+        let handler = served.scope(handler.with_context(cx));
+        // The peer's `notifications/cancelled` stops the handler (dropping it
+        // stops what it awaits); rmcp drops the response of a cancelled
+        // request, so the error below only ends the span.
+        let (result, ended) = match cancellation {
+            Some(cancellation) => tokio::select! {
+                result = handler => (result, None),
+                () = cancellation.cancelled() => (
+                    Err(ErrorData::new(ErrorCode(REQUEST_CANCELLED), "request cancelled by the peer", None)),
+                    Some(Outcome::Cancelled),
+                ),
+            },
+            None => (handler.await, None),
+        };
+        let ended = ended.unwrap_or_else(|| match &result {
             Ok(value) => outcome(value),
             Err(error) => Outcome::RpcError {
                 code: error.code.0,
                 message: error.message.to_string(),
             },
-        };
+        });
         finish(&operation, span.as_ref(), started, &ended);
         result
     }

@@ -84,7 +84,10 @@ impl PromptDefinition {
     }
 
     /// Sets the completions of its arguments.
-    pub const fn completions(mut self, completions: &'static [ArgumentCompletion]) -> PromptDefinition {
+    pub const fn completions(
+        mut self,
+        completions: &'static [ArgumentCompletion],
+    ) -> PromptDefinition {
         self.completions = completions;
         self
     }

@@ -223,38 +223,68 @@ fn with_mime(contents: ResourceContents, mime_type: Option<&str>) -> ResourceCon
 }
 
 impl IntoContents for String {
-    fn into_contents(self, uri: &str, mime_type: Option<&str>) -> Result<Vec<ResourceContents>, CallError> {
-        Ok(vec![with_mime(ResourceContents::text(self, uri), mime_type)])
+    fn into_contents(
+        self,
+        uri: &str,
+        mime_type: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, CallError> {
+        Ok(vec![with_mime(
+            ResourceContents::text(self, uri),
+            mime_type,
+        )])
     }
 }
 
 impl IntoContents for &'static str {
-    fn into_contents(self, uri: &str, mime_type: Option<&str>) -> Result<Vec<ResourceContents>, CallError> {
+    fn into_contents(
+        self,
+        uri: &str,
+        mime_type: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, CallError> {
         self.to_string().into_contents(uri, mime_type)
     }
 }
 
 impl IntoContents for Vec<u8> {
-    fn into_contents(self, uri: &str, mime_type: Option<&str>) -> Result<Vec<ResourceContents>, CallError> {
+    fn into_contents(
+        self,
+        uri: &str,
+        mime_type: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, CallError> {
         let blob = base64::engine::general_purpose::STANDARD.encode(self);
-        Ok(vec![with_mime(ResourceContents::blob(blob, uri), mime_type)])
+        Ok(vec![with_mime(
+            ResourceContents::blob(blob, uri),
+            mime_type,
+        )])
     }
 }
 
 impl IntoContents for ResourceContents {
-    fn into_contents(self, _uri: &str, _mime_type: Option<&str>) -> Result<Vec<ResourceContents>, CallError> {
+    fn into_contents(
+        self,
+        _uri: &str,
+        _mime_type: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, CallError> {
         Ok(vec![self])
     }
 }
 
 impl IntoContents for Vec<ResourceContents> {
-    fn into_contents(self, _uri: &str, _mime_type: Option<&str>) -> Result<Vec<ResourceContents>, CallError> {
+    fn into_contents(
+        self,
+        _uri: &str,
+        _mime_type: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, CallError> {
         Ok(self)
     }
 }
 
 impl<T: IntoContents, E: Display> IntoContents for Result<T, E> {
-    fn into_contents(self, uri: &str, mime_type: Option<&str>) -> Result<Vec<ResourceContents>, CallError> {
+    fn into_contents(
+        self,
+        uri: &str,
+        mime_type: Option<&str>,
+    ) -> Result<Vec<ResourceContents>, CallError> {
         match self {
             Ok(value) => value.into_contents(uri, mime_type),
             Err(error) => Err(CallError::Failed(error.to_string())),
@@ -288,14 +318,36 @@ mod tests {
     #[test]
     fn templates_match_their_uris_only() {
         let pairs = |list: &[(&str, &str)]| {
-            Some(list.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect::<Vec<_>>())
+            Some(
+                list.iter()
+                    .map(|(n, v)| (n.to_string(), v.to_string()))
+                    .collect::<Vec<_>>(),
+            )
         };
-        assert_eq!(matched("test://template/{id}/data", "test://template/123/data"), pairs(&[("id", "123")]));
-        assert_eq!(matched("test://template/{id}/data", "test://template/1/2/data"), None);
-        assert_eq!(matched("test://template/{id}/data", "test://template//data"), None);
-        assert_eq!(matched("test://template/{id}/data", "test://template/123/datum"), None);
-        assert_eq!(matched("file:///{+path}", "file:///a/b%20c.txt"), pairs(&[("path", "a/b c.txt")]));
-        assert_eq!(matched("weather://{city}/{day}", "weather://Paris/3"), pairs(&[("city", "Paris"), ("day", "3")]));
+        assert_eq!(
+            matched("test://template/{id}/data", "test://template/123/data"),
+            pairs(&[("id", "123")])
+        );
+        assert_eq!(
+            matched("test://template/{id}/data", "test://template/1/2/data"),
+            None
+        );
+        assert_eq!(
+            matched("test://template/{id}/data", "test://template//data"),
+            None
+        );
+        assert_eq!(
+            matched("test://template/{id}/data", "test://template/123/datum"),
+            None
+        );
+        assert_eq!(
+            matched("file:///{+path}", "file:///a/b%20c.txt"),
+            pairs(&[("path", "a/b c.txt")])
+        );
+        assert_eq!(
+            matched("weather://{city}/{day}", "weather://Paris/3"),
+            pairs(&[("city", "Paris"), ("day", "3")])
+        );
         assert_eq!(matched("weather://{city}", "weather://Paris/3"), None);
         assert_eq!(matched("test://fixed", "test://fixed"), pairs(&[]));
     }

@@ -119,7 +119,8 @@ impl ToolDefinition {
                     Some(schema) => schema.contains_key(WRAPPED_MARKER),
                     None => !value.is_object(),
                 };
-                let mut result = CallToolResult::success(vec![ContentBlock::text(value.to_string())]);
+                let mut result =
+                    CallToolResult::success(vec![ContentBlock::text(value.to_string())]);
                 result.structured_content = Some(if wrap {
                     serde_json::json!({ WRAPPED_KEY: value })
                 } else {
@@ -242,7 +243,9 @@ pub fn output_of<T: Serialize + 'static>(value: T) -> ToolOutput {
         return ToolOutput::Content(result.take().expect("taken once"));
     }
     if let Some(block) = any.downcast_mut::<Option<ContentBlock>>() {
-        return ToolOutput::Content(CallToolResult::success(vec![block.take().expect("taken once")]));
+        return ToolOutput::Content(CallToolResult::success(vec![block
+            .take()
+            .expect("taken once")]));
     }
     if let Some(blocks) = any.downcast_mut::<Option<Vec<ContentBlock>>>() {
         return ToolOutput::Content(CallToolResult::success(blocks.take().expect("taken once")));

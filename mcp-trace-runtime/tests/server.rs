@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 use mcp_trace_runtime::scope::ServedRequest;
 use mcp_trace_runtime::server::{serve_http, serve_io, HttpOptions, McpServer};
 use mcp_trace_runtime::tool::{
-    error_output, output_of, parse_arguments, Arguments, ToolDefinition, ToolFuture, ToolHints,
-    ToolOutput,
+    output_of, parse_arguments, Arguments, ToolDefinition, ToolFuture, ToolHints, ToolOutput,
 };
 use rmcp::model::{CallToolRequestParams, ErrorCode, RequestMetaObject};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
@@ -37,7 +36,7 @@ fn echo_schema() -> Map<String, Value> {
 }
 
 fn echo(arguments: Arguments) -> ToolFuture {
-    Box::pin(async move { Ok(output_of(&arguments)) })
+    Box::pin(async move { Ok(output_of(arguments)) })
 }
 
 static ECHO: ToolDefinition = ToolDefinition {
@@ -52,6 +51,8 @@ static ECHO: ToolDefinition = ToolDefinition {
     },
     input_schema: echo_schema,
     call: echo,
+    output_schema: || None,
+    defined_at: "tests::server",
 };
 
 fn whoami_schema() -> Map<String, Value> {
@@ -90,9 +91,11 @@ fn whoami(arguments: Arguments) -> ToolFuture {
         tokio::task::yield_now().await;
         let after = seen_request();
         if before != after {
-            return Ok(error_output(&format!("scope changed: {before} -> {after}")));
+            return Ok(ToolOutput::Failed(format!(
+                "scope changed: {before} -> {after}"
+            )));
         }
-        Ok(output_of(&after))
+        Ok(output_of(after))
     })
 }
 
@@ -108,6 +111,8 @@ static WHOAMI: ToolDefinition = ToolDefinition {
     },
     input_schema: whoami_schema,
     call: whoami,
+    output_schema: || None,
+    defined_at: "tests::server",
 };
 
 #[derive(serde::Deserialize)]
@@ -118,7 +123,7 @@ struct StrictArguments {
 
 fn strict(arguments: Arguments) -> ToolFuture {
     Box::pin(async move {
-        parse_arguments::<StrictArguments>("strict", arguments)?;
+        parse_arguments::<StrictArguments>("tool strict", arguments)?;
         Ok(output_of("ok"))
     })
 }
@@ -135,6 +140,8 @@ static STRICT: ToolDefinition = ToolDefinition {
     },
     input_schema: || object_schema(json!({ "n": { "type": "integer" } }), &["n"]),
     call: strict,
+    output_schema: || None,
+    defined_at: "tests::server",
 };
 
 static FAIL: ToolDefinition = ToolDefinition {
@@ -148,7 +155,9 @@ static FAIL: ToolDefinition = ToolDefinition {
         open_world: None,
     },
     input_schema: || object_schema(json!({}), &[]),
-    call: |_| Box::pin(async { Ok(error_output("the weather service is down")) }),
+    call: |_| Box::pin(async { Ok(ToolOutput::Failed("the weather service is down".into())) }),
+    output_schema: || None,
+    defined_at: "tests::server",
 };
 
 fn explode(_: Arguments) -> ToolFuture {
@@ -167,12 +176,16 @@ static PANIC: ToolDefinition = ToolDefinition {
     },
     input_schema: || object_schema(json!({}), &[]),
     call: explode,
+    output_schema: || None,
+    defined_at: "tests::server",
 };
 
 static ALL: [&ToolDefinition; 5] = [&ECHO, &WHOAMI, &STRICT, &FAIL, &PANIC];
 
 fn test_server() -> McpServer {
-    McpServer::with_tools("test-server", "1.2.3", &ALL).instructions("Test tools only.")
+    McpServer::with_tools("test-server", "1.2.3", &ALL)
+        .expect("distinct tool names")
+        .instructions("Test tools only.")
 }
 
 // ---------------------------------------------------------------- harness
@@ -380,18 +393,15 @@ async fn rmcp_client_lists_and_calls_tools_over_streamable_http() {
     let arguments = json!({ "n": "seven" }).as_object().cloned().unwrap();
     let invalid =
         within(client.call_tool(CallToolRequestParams::new("strict").with_arguments(arguments)))
-            .await
-            .unwrap_err();
-    let ServiceError::McpError(error) = invalid else {
-        panic!("expected a JSON-RPC error, got {invalid:?}");
-    };
-    assert_eq!(error.code, ErrorCode::INVALID_PARAMS);
+            .await;
+    // Bad arguments are a tool execution error (the spec since 2025-11-25),
+    // so a model reads what was wrong and can try again.
+    let invalid = invalid.expect("a tool result, not a JSON-RPC error");
+    assert_eq!(invalid.is_error, Some(true));
+    let message = &invalid.content[0].as_text().unwrap().text;
     assert!(
-        error
-            .message
-            .starts_with("invalid arguments for tool strict: invalid type"),
-        "{}",
-        error.message
+        message.starts_with("invalid arguments for tool strict: invalid type"),
+        "{message}"
     );
 
     let failed = within(client.call_tool(CallToolRequestParams::new("fail")))
@@ -708,13 +718,15 @@ mcp_trace_runtime::__private::inventory::submit! {
         description: "Found through the registry.",
         hints: ToolHints { read_only: None, destructive: None, idempotent: None, open_world: None },
         input_schema: || Map::new(),
-        call: |_| Box::pin(async { Ok(ToolOutput { text: String::new(), structured: None, is_error: false }) }),
+        call: |_| Box::pin(async { Ok(ToolOutput::Text(String::new())) }),
+        output_schema: || None,
+        defined_at: "tests::server::registered",
     }
 }
 
 #[test]
 fn new_serves_the_registered_tools() {
-    let server = McpServer::new("registry", "0.1.0");
+    let server = McpServer::new("registry", "0.1.0").expect("one registered tool");
     let names: Vec<&str> = server.tools().iter().map(|tool| tool.name).collect();
     assert_eq!(names, ["registered"]);
 }

@@ -40,6 +40,7 @@ async fn bare(city: String) -> String {
 
 fn server() -> McpServer {
     McpServer::with_tools("rules", "0.1.0", &[&outer::TOOL, &bare::TOOL])
+        .expect("distinct tool names")
 }
 
 const META_PARENT: &str = "00-11111111111111111111111111111111-1111111111111111-01";

@@ -28,7 +28,7 @@ async fn both_histograms_arrive_with_method_tool_and_error_type() {
     let url = format!("http://{}/weather", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(serve_http(
-        weather_server::weather_server(),
+        weather_server::weather_server().expect("the weather tools have distinct names"),
         listener,
         HttpOptions::at("/weather"),
         async {

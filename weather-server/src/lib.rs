@@ -9,7 +9,7 @@ pub mod tools;
 use std::future::Future;
 
 use clap::Parser;
-use mcp_trace_runtime::server::{serve_http, serve_stdio, HttpOptions, McpServer};
+use mcp_trace_runtime::server::{serve_http, serve_stdio, DuplicateName, HttpOptions, McpServer};
 
 /// Name the server reports in `initialize` and the default `service.name`.
 pub const SERVICE_NAME: &str = "weather-server";
@@ -50,9 +50,14 @@ pub struct ServerArgs {
 /// use clap::Parser;
 /// let args = weather_server::ServerArgs::parse_from(["weather-server", "--port", "0", "--stateless"]);
 /// assert_eq!((args.host.as_str(), args.port, args.stateless), ("127.0.0.1", 0, true));
-/// assert_eq!(weather_server::weather_server().tools().len(), 2);
+/// assert_eq!(weather_server::weather_server()?.tools().len(), 2);
+/// # Ok::<(), mcp_trace_runtime::server::DuplicateName>(())
 /// ```
-pub fn weather_server() -> McpServer {
+///
+/// # Errors
+///
+/// Never for these two tools; a server whose lists clash does not start.
+pub fn weather_server() -> Result<McpServer, DuplicateName> {
     McpServer::with_tools(
         "Weather Assistant",
         env!("CARGO_PKG_VERSION"),
@@ -67,7 +72,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     if args.stdio {
-        return serve_stdio(weather_server()).await;
+        return serve_stdio(weather_server()?).await;
     }
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
         .await
@@ -83,7 +88,7 @@ pub async fn serve(
         allowed_hosts: args.allow_hosts.clone(),
         ..HttpOptions::at(args.path.clone())
     };
-    serve_http(weather_server(), listener, options, shutdown).await?;
+    serve_http(weather_server()?, listener, options, shutdown).await?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 //! context injected into the message's `_meta`, so the client's SERVER span
 //! for it joins the same trace on every transport.
 
-// rmcp deprecates sampling and roots (SEP-2577) but still routes them.
+// rmcp deprecates sampling, roots and logging (SEP-2577) but still routes them.
 #![allow(deprecated)]
 
 use opentelemetry::trace::SpanKind;
@@ -13,7 +13,9 @@ use opentelemetry::{Context, KeyValue};
 use rmcp::model::{
     ClientResult, CreateMessageRequest, CreateMessageRequestParams, CreateMessageResult,
     ElicitRequest, ElicitRequestParams, ElicitResult, GetMeta, ListRootsRequest, ListRootsResult,
-    ServerRequest,
+    LoggingLevel, LoggingMessageNotification, LoggingMessageNotificationParam,
+    ProgressNotification, ProgressNotificationParam, ProgressToken, ResourceUpdatedNotification,
+    ResourceUpdatedNotificationParam, ServerNotification, ServerRequest,
 };
 use rmcp::service::{PeerRequestOptions, ServiceError};
 use rmcp::{Peer, RoleServer};
@@ -22,7 +24,15 @@ use crate::conventions::{self as mcp, Operation, Outcome, Transport};
 use crate::metrics;
 use crate::observe::attributes::{INPUT, OUTPUT, TYPE};
 use crate::propagation;
-use crate::scope::ServedRequest;
+use crate::scope::{ClientLogLevel, ServedRequest};
+
+/// Which list changed, for `notifications/*/list_changed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ListChanged {
+    Resources,
+    Tools,
+    Prompts,
+}
 
 /// `gen_ai.response.model`: the model that answered a sampling request.
 pub const GEN_AI_RESPONSE_MODEL: &str = "gen_ai.response.model";
@@ -49,6 +59,8 @@ pub const LANGFUSE_MODEL_NAME: &str = "langfuse.observation.model.name";
 pub struct BackChannel {
     peer: Peer<RoleServer>,
     transport: Transport,
+    log_level: ClientLogLevel,
+    progress_token: Option<ProgressToken>,
 }
 
 impl BackChannel {
@@ -57,11 +69,116 @@ impl BackChannel {
     pub fn current() -> Option<BackChannel> {
         ServedRequest::with_current(|request| {
             let request = request?;
+            let progress_token = request
+                .meta
+                .as_ref()
+                .and_then(|meta| meta.get("progressToken"))
+                .and_then(|token| serde_json::from_value(token.clone()).ok());
             Some(BackChannel {
                 peer: request.peer.clone()?,
                 transport: request.transport?,
+                log_level: request.log_level.clone().unwrap_or_default(),
+                progress_token,
             })
         })
+    }
+
+    /// A channel to `peer` outside any request (what
+    /// [`ResourceNotifier`](super::ResourceNotifier) sends through).
+    pub(crate) fn to_session(peer: Peer<RoleServer>, transport: Transport) -> BackChannel {
+        BackChannel {
+            peer,
+            transport,
+            log_level: ClientLogLevel::default(),
+            progress_token: None,
+        }
+    }
+
+    /// `notifications/progress` for the request being served, when its
+    /// caller asked for progress (sent a `progressToken`); `Ok(false)` when it
+    /// did not, and nothing is sent. `progress` should grow with each call.
+    ///
+    /// ```no_run
+    /// # async fn tool() -> Result<(), rmcp::service::ServiceError> {
+    /// if let Some(client) = mcp_trace_runtime::server::BackChannel::current() {
+    ///     client.progress(50.0, Some(100.0), Some("half way")).await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn progress(
+        &self,
+        progress: f64,
+        total: Option<f64>,
+        message: Option<&str>,
+    ) -> Result<bool, ServiceError> {
+        let Some(token) = self.progress_token.clone() else {
+            return Ok(false);
+        };
+        let mut params = ProgressNotificationParam::new(token, progress);
+        params.total = total;
+        params.message = message.map(str::to_string);
+        let notification =
+            ServerNotification::ProgressNotification(ProgressNotification::new(params));
+        self.notify("notifications/progress", notification).await?;
+        Ok(true)
+    }
+
+    /// `notifications/message`: a log line for the client, sent when the
+    /// client's `logging/setLevel` (if it sent one) lets `level` through;
+    /// `Ok(false)` when it was held back.
+    ///
+    /// ```no_run
+    /// use rmcp::model::LoggingLevel;
+    /// # #[allow(deprecated)]
+    /// # async fn tool() -> Result<(), rmcp::service::ServiceError> {
+    /// if let Some(client) = mcp_trace_runtime::server::BackChannel::current() {
+    ///     client.log(LoggingLevel::Info, Some("weather"), "looking up Paris").await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn log(
+        &self,
+        level: LoggingLevel,
+        logger: Option<&str>,
+        data: impl Into<serde_json::Value>,
+    ) -> Result<bool, ServiceError> {
+        if !self.log_level.allows(level) {
+            return Ok(false);
+        }
+        let mut params = LoggingMessageNotificationParam::new(level, data.into());
+        params.logger = logger.map(str::to_string);
+        let notification =
+            ServerNotification::LoggingMessageNotification(LoggingMessageNotification::new(params));
+        self.notify("notifications/message", notification).await?;
+        Ok(true)
+    }
+
+    /// `notifications/resources/updated` for `uri`.
+    pub(crate) async fn resource_updated(&self, uri: &str) -> Result<(), ServiceError> {
+        let notification = ServerNotification::ResourceUpdatedNotification(
+            ResourceUpdatedNotification::new(ResourceUpdatedNotificationParam::new(uri)),
+        );
+        self.notify("notifications/resources/updated", notification)
+            .await
+    }
+
+    /// `notifications/{resources,tools,prompts}/list_changed`.
+    pub(crate) async fn list_changed(&self, changed: ListChanged) -> Result<(), ServiceError> {
+        let (method, notification) = match changed {
+            ListChanged::Resources => (
+                "notifications/resources/list_changed",
+                ServerNotification::ResourceListChangedNotification(Default::default()),
+            ),
+            ListChanged::Tools => (
+                "notifications/tools/list_changed",
+                ServerNotification::ToolListChangedNotification(Default::default()),
+            ),
+            ListChanged::Prompts => (
+                "notifications/prompts/list_changed",
+                ServerNotification::PromptListChangedNotification(Default::default()),
+            ),
+        };
+        self.notify(method, notification).await
     }
 
     /// `sampling/createMessage`: asks the client's model. Its span is a
@@ -145,6 +262,36 @@ impl BackChannel {
             mcp::end_span(span, &Outcome::Ok);
         }
         result
+    }
+
+    /// Sends `notification` inside its CLIENT span, ended once it is handed
+    /// to the transport; its context goes in its `_meta`.
+    async fn notify(
+        &self,
+        method: &'static str,
+        mut notification: ServerNotification,
+    ) -> Result<(), ServiceError> {
+        let operation = Operation::new(method, None, self.transport);
+        let span = mcp::enabled().then(|| {
+            mcp::start_span(
+                SpanKind::Client,
+                &operation,
+                &Context::current(),
+                Vec::new(),
+                Vec::new(),
+            )
+        });
+        let carried = span.clone().unwrap_or_else(Context::current);
+        propagation::inject_into_meta(&carried, &mut notification.get_meta_mut().0 .0);
+        let sent = self.peer.send_notification(notification).await;
+        if let Some(span) = &span {
+            let outcome = match &sent {
+                Ok(()) => Outcome::Ok,
+                Err(error) => Outcome::Failed(error.to_string()),
+            };
+            mcp::end_span(span, &outcome);
+        }
+        sent
     }
 
     /// Sends `request` inside its CLIENT span. Failures end the span here;

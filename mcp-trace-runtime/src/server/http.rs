@@ -105,7 +105,7 @@ impl Default for HttpOptions {
 /// let listener = tokio::net::TcpListener::bind("0.0.0.0:8000").await?;
 /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
 /// let server = tokio::spawn(serve_http(
-///     McpServer::new("weather", "1.0.0"),
+///     McpServer::new("weather", "1.0.0").expect("distinct names"),
 ///     listener,
 ///     HttpOptions { allowed_hosts: vec!["*".into()], ..HttpOptions::at("/weather") },
 ///     async { let _ = stopped.await; },

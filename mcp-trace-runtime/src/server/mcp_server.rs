@@ -1,110 +1,236 @@
-//! [`McpServer`]: an rmcp [`ServerHandler`] serving the tools `#[mcp_tool]`
-//! registers ([`ToolDefinition`]s). It traces nothing itself: served through
-//! [`super::serve_http`] / [`super::serve_io`] it sits under
+//! [`McpServer`]: an rmcp [`ServerHandler`] serving what the macros
+//! register — tools, resources and resource templates, prompts and their
+//! completions — and the sessions' subscriptions. It traces nothing itself:
+//! served through [`super::serve_http`] / [`super::serve_io`] it sits under
 //! [`super::TracedServer`] like any other handler.
 
+// rmcp deprecates logging and resource subscriptions (SEP-2577) but still
+// routes them; MCP clients use both today.
+#![allow(deprecated)]
+
 use std::any::Any;
+use std::future::Future;
 use std::sync::Arc;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
-    ToolAnnotations,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
+    CompletionInfo, ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
+    Reference, ServerCapabilities, ServerConfig, SetLevelRequestParams, SubscribeRequestParams,
+    Tool, UnsubscribeRequestParams,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use tokio::task::JoinHandle;
 
+use super::catalog::{Catalog, DuplicateName};
+use super::subscriptions::{Notifier, Session};
+use crate::argument::{self, CallError};
+use crate::prompt::{registered_prompts, PromptDefinition};
+use crate::resource::{registered_resources, ResourceDefinition, ResourceRequest};
 use crate::scope::bind_current;
 use crate::tool::{registered_tools, ToolDefinition};
 
-/// An MCP server exposing a fixed set of tools.
+/// An MCP server for the tools, resources and prompts the macros register.
 ///
-/// rmcp clones the server for every session, so everything in it is shared
-/// behind `Arc`s and a clone costs a few reference-count bumps.
+/// rmcp serves a clone per session: the registrations are shared behind
+/// `Arc`s; each clone starts a session of its own (its resource
+/// subscriptions), which [`McpServer::notifier`] reaches.
 ///
 /// ```
 /// use mcp_trace_runtime::server::McpServer;
 ///
-/// let server = McpServer::with_tools("weather", "1.0.0", &[])
-///     .instructions("Ask for the weather of a city.");
+/// let server = McpServer::builder("weather", "1.0.0")
+///     .instructions("Ask for the weather of a city.")
+///     .build()?;
 /// assert!(server.tools().is_empty());
+/// # Ok::<(), mcp_trace_runtime::server::DuplicateName>(())
 /// ```
-#[derive(Clone)]
+#[derive(Debug)]
 pub struct McpServer {
     name: Arc<str>,
     version: Arc<str>,
     instructions: Option<Arc<str>>,
-    tools: Arc<[&'static ToolDefinition]>,
-    // Built once: schemas come from schemars and every session lists them.
-    listed: Arc<[Tool]>,
+    catalog: Arc<Catalog>,
+    notifier: Notifier,
+    session: Arc<Session>,
+}
+
+/// A clone serves a new session: same registrations, no subscriptions yet.
+impl Clone for McpServer {
+    fn clone(&self) -> McpServer {
+        McpServer {
+            name: self.name.clone(),
+            version: self.version.clone(),
+            instructions: self.instructions.clone(),
+            catalog: self.catalog.clone(),
+            notifier: self.notifier.clone(),
+            session: Arc::default(),
+        }
+    }
+}
+
+/// Chooses what a [`McpServer`] serves: nothing until told, or every
+/// registration of a kind with [`McpServerBuilder::registered`].
+///
+/// ```
+/// use mcp_trace_runtime::server::McpServer;
+/// # use mcp_trace_runtime::tool::ToolDefinition;
+/// # static TOOLS: &[&ToolDefinition] = &[];
+///
+/// let server = McpServer::builder("weather", "1.0.0")
+///     .tools(TOOLS)       // exactly these tools
+///     .all_resources()    // every #[mcp_resource]
+///     .build()?;          // fails when two share a name
+/// # drop(server);
+/// # Ok::<(), mcp_trace_runtime::server::DuplicateName>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct McpServerBuilder {
+    name: String,
+    version: String,
+    instructions: Option<String>,
+    tools: Vec<&'static ToolDefinition>,
+    resources: Vec<&'static ResourceDefinition>,
+    prompts: Vec<&'static PromptDefinition>,
+}
+
+impl McpServerBuilder {
+    /// Serves these tools (added to any given before).
+    pub fn tools(mut self, tools: &[&'static ToolDefinition]) -> McpServerBuilder {
+        self.tools.extend_from_slice(tools);
+        self
+    }
+
+    /// Serves these resources and resource templates.
+    pub fn resources(mut self, resources: &[&'static ResourceDefinition]) -> McpServerBuilder {
+        self.resources.extend_from_slice(resources);
+        self
+    }
+
+    /// Serves these prompts.
+    pub fn prompts(mut self, prompts: &[&'static PromptDefinition]) -> McpServerBuilder {
+        self.prompts.extend_from_slice(prompts);
+        self
+    }
+
+    /// Serves every `#[mcp_tool]` of the program.
+    pub fn all_tools(self) -> McpServerBuilder {
+        self.tools(&registered_tools())
+    }
+
+    /// Serves every `#[mcp_resource]` of the program.
+    pub fn all_resources(self) -> McpServerBuilder {
+        self.resources(&registered_resources())
+    }
+
+    /// Serves every `#[mcp_prompt]` of the program.
+    pub fn all_prompts(self) -> McpServerBuilder {
+        self.prompts(&registered_prompts())
+    }
+
+    /// Serves every registration of the program.
+    pub fn registered(self) -> McpServerBuilder {
+        self.all_tools().all_resources().all_prompts()
+    }
+
+    /// Instructions sent to clients in the `initialize` result, typically
+    /// shown to the model as a hint on how to use the server.
+    pub fn instructions(mut self, text: impl Into<String>) -> McpServerBuilder {
+        self.instructions = Some(text.into());
+        self
+    }
+
+    /// The server.
+    ///
+    /// # Errors
+    ///
+    /// Two tools, two prompts or two resources with one name (one URI) — the
+    /// error names both definitions.
+    pub fn build(self) -> Result<McpServer, DuplicateName> {
+        let catalog = Catalog::new(&self.tools, &self.resources, &self.prompts)?;
+        Ok(McpServer {
+            name: self.name.into(),
+            version: self.version.into(),
+            instructions: self.instructions.map(Into::into),
+            catalog: Arc::new(catalog),
+            notifier: Notifier::default(),
+            session: Arc::default(),
+        })
+    }
 }
 
 impl McpServer {
-    /// Serves every `#[mcp_tool]` in the program
-    /// ([`registered_tools`]).
+    /// Serves every `#[mcp_tool]`, `#[mcp_resource]` and `#[mcp_prompt]` of
+    /// the program.
     ///
     /// ```
-    /// let server = mcp_trace_runtime::server::McpServer::new("weather", "1.0.0");
+    /// let server = mcp_trace_runtime::server::McpServer::new("weather", "1.0.0")?;
     /// for tool in server.tools() {
     ///     println!("serving {}", tool.name);
     /// }
+    /// # Ok::<(), mcp_trace_runtime::server::DuplicateName>(())
     /// ```
-    pub fn new(name: impl Into<String>, version: impl Into<String>) -> McpServer {
-        McpServer::with_tools(name, version, &registered_tools())
+    ///
+    /// # Errors
+    ///
+    /// Two registrations of one kind with one name, naming both.
+    pub fn new(
+        name: impl Into<String>,
+        version: impl Into<String>,
+    ) -> Result<McpServer, DuplicateName> {
+        McpServer::builder(name, version).registered().build()
     }
 
-    /// Serves exactly `tools`, e.g. `&[&get_weather::TOOL]`. When two share a
-    /// name, the first one is served.
+    /// A server serving what the builder is told.
+    pub fn builder(name: impl Into<String>, version: impl Into<String>) -> McpServerBuilder {
+        McpServerBuilder {
+            name: name.into(),
+            version: version.into(),
+            instructions: None,
+            tools: Vec::new(),
+            resources: Vec::new(),
+            prompts: Vec::new(),
+        }
+    }
+
+    /// Serves exactly `tools`, e.g. `&[&get_weather::TOOL]`.
     ///
     /// ```
     /// use mcp_trace_runtime::server::McpServer;
-    /// use mcp_trace_runtime::tool::{output_of, ToolDefinition, ToolHints};
+    /// use mcp_trace_runtime::tool::{output_of, ToolDefinition};
     ///
-    /// static PING: ToolDefinition = ToolDefinition {
-    ///     name: "ping",
-    ///     title: None,
-    ///     description: "Answers pong.",
-    ///     hints: ToolHints {
-    ///         read_only: Some(true),
-    ///         destructive: None,
-    ///         idempotent: None,
-    ///         open_world: None,
-    ///     },
-    ///     input_schema: || serde_json::Map::new(),
-    ///     call: |_arguments| Box::pin(async { Ok(output_of("pong")) }),
-    /// };
-    /// let server = McpServer::with_tools("ping-server", "0.1.0", &[&PING]);
+    /// static PING: ToolDefinition = ToolDefinition::new(
+    ///     "ping",
+    ///     "Answers pong.",
+    ///     || serde_json::Map::new(),
+    ///     |_arguments| Box::pin(async { Ok(output_of("pong")) }),
+    /// );
+    /// let server = McpServer::with_tools("ping-server", "0.1.0", &[&PING])?;
     /// assert_eq!(server.tools()[0].name, "ping");
+    /// assert!(McpServer::with_tools("twice", "0.1.0", &[&PING, &PING]).is_err());
+    /// # Ok::<(), mcp_trace_runtime::server::DuplicateName>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// Two tools with one name, naming both.
     pub fn with_tools(
         name: impl Into<String>,
         version: impl Into<String>,
         tools: &[&'static ToolDefinition],
-    ) -> McpServer {
-        let mut unique: Vec<&'static ToolDefinition> = Vec::with_capacity(tools.len());
-        for tool in tools {
-            if !unique.iter().any(|seen| seen.name == tool.name) {
-                unique.push(tool);
-            }
-        }
-        let listed = unique.iter().map(|tool| to_rmcp_tool(tool)).collect();
-        McpServer {
-            name: name.into().into(),
-            version: version.into().into(),
-            instructions: None,
-            tools: unique.into(),
-            listed,
-        }
+    ) -> Result<McpServer, DuplicateName> {
+        McpServer::builder(name, version).tools(tools).build()
     }
 
-    /// Instructions sent to clients in the `initialize` result, typically
-    /// shown to the model as a hint on how to use the tools.
+    /// Instructions sent to clients in the `initialize` result.
     ///
     /// ```
-    /// let server = mcp_trace_runtime::server::McpServer::new("weather", "1.0.0")
+    /// let server = mcp_trace_runtime::server::McpServer::new("weather", "1.0.0")?
     ///     .instructions("Use get_forecast for more than one day.");
     /// # let _ = server;
+    /// # Ok::<(), mcp_trace_runtime::server::DuplicateName>(())
     /// ```
     pub fn instructions(mut self, text: impl Into<String>) -> McpServer {
         self.instructions = Some(text.into().into());
@@ -112,56 +238,24 @@ impl McpServer {
     }
 
     /// The tools this server serves.
+    pub fn tools(&self) -> Vec<&'static ToolDefinition> {
+        self.catalog.tools.iter().map(|(tool, _)| *tool).collect()
+    }
+
+    /// Sends `notifications/resources/updated` and `*/list_changed` to the
+    /// sessions of this server (and of every clone of it).
     ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), mcp_trace_runtime::server::DuplicateName> {
+    /// let server = mcp_trace_runtime::server::McpServer::new("weather", "1.0.0")?;
+    /// let notifier = server.notifier();
+    /// // … serve `server`, then, when the data behind a resource changes:
+    /// notifier.resource_updated("weather://Paris/today").await;
+    /// # Ok(()) }
     /// ```
-    /// let server = mcp_trace_runtime::server::McpServer::with_tools("empty", "0.1.0", &[]);
-    /// assert!(server.tools().is_empty());
-    /// ```
-    pub fn tools(&self) -> &[&'static ToolDefinition] {
-        &self.tools
+    pub fn notifier(&self) -> Notifier {
+        self.notifier.clone()
     }
-
-    fn find(&self, name: &str) -> Option<(&'static ToolDefinition, &Tool)> {
-        let index = self.tools.iter().position(|tool| tool.name == name)?;
-        Some((self.tools[index], &self.listed[index]))
-    }
-}
-
-impl std::fmt::Debug for McpServer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("McpServer")
-            .field("name", &self.name)
-            .field("version", &self.version)
-            .field(
-                "tools",
-                &self.tools.iter().map(|tool| tool.name).collect::<Vec<_>>(),
-            )
-            .finish_non_exhaustive()
-    }
-}
-
-fn to_rmcp_tool(definition: &ToolDefinition) -> Tool {
-    let description = (!definition.description.is_empty()).then(|| definition.description.into());
-    let mut tool = Tool::new_with_raw(definition.name, description, (definition.input_schema)());
-    tool.title = definition.title.map(str::to_string);
-    let hints = definition.hints;
-    // Unset hints stay off the wire: their MCP defaults differ per hint, so
-    // writing e.g. `false` would claim something the author never said.
-    if definition.title.is_some()
-        || hints.read_only.is_some()
-        || hints.destructive.is_some()
-        || hints.idempotent.is_some()
-        || hints.open_world.is_some()
-    {
-        tool.annotations = Some(ToolAnnotations::from_raw(
-            tool.title.clone(),
-            hints.read_only,
-            hints.destructive,
-            hints.idempotent,
-            hints.open_world,
-        ));
-    }
-    tool
 }
 
 /// The MCP protocol side, driven by rmcp for both HTTP and stdio.
@@ -170,13 +264,42 @@ fn to_rmcp_tool(definition: &ToolDefinition) -> Tool {
 /// use mcp_trace_runtime::server::McpServer;
 /// use rmcp::ServerHandler;
 ///
-/// let info = McpServer::with_tools("weather", "1.0.0", &[]).get_info();
+/// let info = McpServer::with_tools("weather", "1.0.0", &[])?.get_info();
 /// assert!(info.capabilities.tools.is_some());
+/// assert!(info.capabilities.logging.is_some());
 /// assert_eq!(info.server_info.name, "weather");
+/// # Ok::<(), mcp_trace_runtime::server::DuplicateName>(())
 /// ```
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
-        let config = ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let catalog = &self.catalog;
+        let mut capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_logging()
+            .build();
+        if !catalog.resources.is_empty() || !catalog.templates.is_empty() {
+            let mut resources = rmcp::model::ResourcesCapability::default();
+            resources.subscribe = Some(true);
+            resources.list_changed = Some(true);
+            capabilities.resources = Some(resources);
+        }
+        if !catalog.prompts.is_empty() {
+            let mut prompts = rmcp::model::PromptsCapability::default();
+            prompts.list_changed = Some(true);
+            capabilities.prompts = Some(prompts);
+        }
+        let completes = catalog
+            .prompts
+            .iter()
+            .any(|(prompt, _)| !prompt.completions.is_empty())
+            || catalog
+                .templates
+                .iter()
+                .any(|(resource, _)| !resource.completions.is_empty());
+        if completes {
+            capabilities.completions = Some(Default::default());
+        }
+        let config = ServerConfig::new(capabilities)
             .with_server_info(Implementation::new(&*self.name, &*self.version));
         match &self.instructions {
             Some(text) => config.with_instructions(&**text),
@@ -184,74 +307,227 @@ impl ServerHandler for McpServer {
         }
     }
 
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        self.notifier.join(&self.session, context.peer);
+    }
+
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.listed.to_vec()))
+        let tools = self
+            .catalog
+            .tools
+            .iter()
+            .map(|(_, tool)| tool.clone())
+            .collect();
+        Ok(ListToolsResult::with_all_items(tools))
     }
 
     // Lets rmcp check SEP-2243 `Mcp-Param-*` headers against the real schema.
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.find(name).map(|(_, tool)| tool.clone())
+        self.catalog.tool(name).map(|(_, tool)| tool.clone())
     }
 
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        context: RequestContext<RoleServer>,
+        _context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        self.run_tool(request, &context).await
-    }
-}
-
-impl McpServer {
-    /// Runs one tool call inside its request scope, in its own task.
-    async fn run_tool(
-        &self,
-        request: CallToolRequestParams,
-        context: &RequestContext<RoleServer>,
-    ) -> Result<CallToolResponse, ErrorData> {
-        let Some((definition, _)) = self.find(&request.name) else {
+        let Some((definition, _)) = self.catalog.tool(&request.name) else {
             return Err(ErrorData::invalid_params(
                 format!("unknown tool: {}", request.name),
                 None,
             ));
         };
+        let what = format!("tool {}", definition.name);
         let call = (definition.call)(request.arguments.unwrap_or_default());
-        // Its own task, so a panicking tool fails this call only and not the
-        // session's serve loop; the guard stops the tool if the call is dropped.
-        // The request scope and the current context (the SERVER span in
-        // native mode) go with the task: a spawned task inherits neither.
-        let mut task = AbortOnDrop(tokio::spawn(bind_current(call)));
-        let joined = tokio::select! {
-            joined = &mut task.0 => joined,
-            () = context.ct.cancelled() => {
-                return Err(ErrorData::internal_error(
-                    format!("tool {} was cancelled", definition.name),
-                    None,
-                ));
-            }
+        let result = match isolated(&what, call).await {
+            Ok(Ok(output)) => definition.result_of(output),
+            // Per the spec, bad arguments are a tool execution error: the
+            // model reads it and can correct its call.
+            Ok(Err(error)) => CallToolResult::error(vec![ContentBlock::text(error.to_string())]),
+            // A panic is the tool failing, not the protocol.
+            Err(panicked) => CallToolResult::error(vec![ContentBlock::text(panicked)]),
         };
-        match joined {
-            Ok(Ok(output)) => Ok(definition.result_of(output).into()),
-            Ok(Err(error)) => Err(ErrorData::invalid_params(error.to_string(), None)),
-            // A panic is the tool failing, not the protocol: report it as a
-            // tool error so the caller (and the model) can read what happened.
-            Err(error) if error.is_panic() => {
-                Ok(CallToolResult::error(vec![ContentBlock::text(format!(
-                    "tool {} panicked: {}",
-                    definition.name,
-                    panic_message(&*error.into_panic())
-                ))])
-                .into())
-            }
-            Err(_) => Err(ErrorData::internal_error(
-                format!("tool {} was cancelled", definition.name),
-                None,
-            )),
+        Ok(result.into())
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let resources = self
+            .catalog
+            .resources
+            .iter()
+            .map(|(_, listed)| listed.clone())
+            .collect();
+        Ok(ListResourcesResult::with_all_items(resources))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        let templates = self
+            .catalog
+            .templates
+            .iter()
+            .map(|(_, listed)| listed.clone())
+            .collect();
+        Ok(ListResourceTemplatesResult::with_all_items(templates))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let Some((definition, variables)) = self.catalog.resource(&request.uri) else {
+            return Err(unknown_resource(&request.uri));
+        };
+        let what = format!("resource {}", request.uri);
+        let read = (definition.read)(ResourceRequest {
+            uri: request.uri,
+            variables,
+        });
+        let contents = answer(isolated(&what, read).await)?;
+        Ok(ReadResourceResult::new(contents).into())
+    }
+
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        if self.catalog.resource(&request.uri).is_none() {
+            return Err(unknown_resource(&request.uri));
         }
+        self.notifier.join(&self.session, context.peer);
+        self.session.subscribe(request.uri);
+        Ok(())
+    }
+
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.session.unsubscribe(&request.uri);
+        Ok(())
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        let prompts = self
+            .catalog
+            .prompts
+            .iter()
+            .map(|(_, listed)| listed.clone())
+            .collect();
+        Ok(ListPromptsResult::with_all_items(prompts))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let Some(definition) = self.catalog.prompt(&request.name) else {
+            return Err(ErrorData::invalid_params(
+                format!("unknown prompt: {}", request.name),
+                None,
+            ));
+        };
+        let what = format!("prompt {}", definition.name);
+        let get = (definition.get)(request.arguments.unwrap_or_default());
+        Ok(answer(isolated(&what, get).await)?.into())
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        let completions = match &request.r#ref {
+            Reference::Prompt(reference) => match self.catalog.prompt(&reference.name) {
+                Some(prompt) => prompt.completions,
+                None => {
+                    return Err(ErrorData::invalid_params(
+                        format!("unknown prompt: {}", reference.name),
+                        None,
+                    ))
+                }
+            },
+            Reference::Resource(reference) => {
+                match self.catalog.resource_written_as(&reference.uri) {
+                    Some(resource) => resource.completions,
+                    None => return Err(unknown_resource(&reference.uri)),
+                }
+            }
+            _ => &[],
+        };
+        let mut values =
+            argument::complete(completions, &request.argument.name, &request.argument.value);
+        let total = values.len();
+        values.truncate(CompletionInfo::MAX_VALUES);
+        let has_more = total > values.len();
+        let info = CompletionInfo::with_pagination(values, u32::try_from(total).ok(), has_more)
+            .map_err(|error| ErrorData::internal_error(error, None))?;
+        Ok(CompleteResult::new(info))
+    }
+
+    // The layer above ([`super::TracedServer`]) records the level for
+    // [`super::BackChannel::log`]; accepting it is all that is left here.
+    async fn set_level(
+        &self,
+        _request: SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        Ok(())
+    }
+}
+
+fn unknown_resource(uri: &str) -> ErrorData {
+    ErrorData::resource_not_found(format!("unknown resource: {uri}"), None)
+}
+
+/// A prompt's or a resource's outcome as the JSON-RPC answer.
+fn answer<T>(outcome: Result<Result<T, CallError>, String>) -> Result<T, ErrorData> {
+    match outcome {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(CallError::Arguments(error))) => {
+            Err(ErrorData::invalid_params(error.to_string(), None))
+        }
+        Ok(Err(CallError::Failed(message))) => Err(ErrorData::internal_error(message, None)),
+        Err(panicked) => Err(ErrorData::internal_error(panicked, None)),
+    }
+}
+
+/// Runs a registration's future in its own task, so a panic fails this call
+/// only and not the session's serve loop; the guard stops the task when the
+/// call is dropped (the layer drops a cancelled request's handler). The
+/// request scope and the current context (the SERVER span in native mode) go
+/// with the task: a spawned task inherits neither.
+async fn isolated<T: Send + 'static>(
+    what: &str,
+    future: impl Future<Output = T> + Send + 'static,
+) -> Result<T, String> {
+    let mut task = AbortOnDrop(tokio::spawn(bind_current(future)));
+    match (&mut task.0).await {
+        Ok(value) => Ok(value),
+        Err(error) if error.is_panic() => Err(format!(
+            "{what} panicked: {}",
+            panic_message(&*error.into_panic())
+        )),
+        Err(_) => Err(format!("{what} was cancelled")),
     }
 }
 

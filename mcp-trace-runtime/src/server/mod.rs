@@ -1,6 +1,6 @@
 //! MCP servers, traced: the layer over any rmcp handler ([`traced`],
-//! [`TracedServer`]), our own handler for `#[mcp_tool]` registrations
-//! ([`McpServer`]), and serving over Streamable HTTP ([`serve_http`]) or
+//! [`TracedServer`]), our own handler for what `#[mcp_tool]`,
+//! `#[mcp_resource]` and `#[mcp_prompt]` register ([`McpServer`]), and serving over Streamable HTTP ([`serve_http`]) or
 //! stdio ([`serve_stdio`], [`serve_io`]).
 //!
 //! Every request a traced handler receives runs inside a
@@ -13,7 +13,7 @@
 //! use mcp_trace_runtime::server::{serve_http, HttpOptions, McpServer};
 //!
 //! # async fn run() -> std::io::Result<()> {
-//! let server = McpServer::new("weather", "1.0.0");
+//! let server = McpServer::new("weather", "1.0.0").expect("no two tools share a name");
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
 //! let options = HttpOptions::at("/weather");
 //! // Any future stops it, e.g. `tokio::signal::ctrl_c()` in a binary.
@@ -26,13 +26,17 @@
 //! ```
 
 mod back_channel;
+mod catalog;
 mod http;
+mod mcp_server;
 mod stdio;
-mod tools;
+mod subscriptions;
 mod traced;
 
 pub use self::http::{serve_http, HttpOptions};
 pub use back_channel::{BackChannel, GEN_AI_RESPONSE_MODEL, LANGFUSE_MODEL_NAME};
+pub use catalog::DuplicateName;
+pub use mcp_server::{McpServer, McpServerBuilder};
 pub use stdio::{serve_io, serve_stdio};
-pub use tools::McpServer;
+pub use subscriptions::Notifier;
 pub use traced::{traced, TracedServer};

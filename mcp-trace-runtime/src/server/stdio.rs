@@ -16,7 +16,7 @@ use super::traced::traced;
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-/// let server = mcp_trace_runtime::server::McpServer::new("weather", "1.0.0");
+/// let server = mcp_trace_runtime::server::McpServer::new("weather", "1.0.0").expect("distinct names");
 /// mcp_trace_runtime::server::serve_stdio(server).await
 /// # }
 /// ```
@@ -36,7 +36,7 @@ pub async fn serve_stdio<H: ServerHandler>(
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let (server_end, client_end) = tokio::io::duplex(4096);
 /// let (read, write) = tokio::io::split(server_end);
-/// let served = tokio::spawn(serve_io(McpServer::with_tools("t", "0.1.0", &[]), read, write));
+/// let served = tokio::spawn(serve_io(McpServer::with_tools("t", "0.1.0", &[]).expect("no tools"), read, write));
 /// drop(client_end); // the client leaves before initializing
 /// assert!(served.await.unwrap().is_err());
 /// # });

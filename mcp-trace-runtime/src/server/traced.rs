@@ -25,6 +25,7 @@ use rmcp::{ErrorData, RoleServer, ServerHandler};
 use crate::conventions::{Outcome, Target};
 use crate::inbound::{succeeded, tool_result_outcome, Inbound, Received};
 use crate::metrics::{SessionClock, SessionSide};
+use crate::scope::ClientLogLevel;
 
 /// Any rmcp [`ServerHandler`] — a `#[tool_router]` server, a hand-written
 /// handler, or [`McpServer`](super::McpServer) — with a SERVER span for every
@@ -42,13 +43,16 @@ use crate::metrics::{SessionClock, SessionSide};
 pub struct TracedServer<H> {
     inner: H,
     session: SessionClock,
+    log_level: ClientLogLevel,
 }
 
+/// A clone serves a new session: its clock and its logging level start anew.
 impl<H: Clone> Clone for TracedServer<H> {
     fn clone(&self) -> Self {
         TracedServer {
             inner: self.inner.clone(),
             session: SessionClock::new(SessionSide::Server),
+            log_level: ClientLogLevel::default(),
         }
     }
 }
@@ -76,6 +80,7 @@ pub fn traced<H: ServerHandler>(handler: H) -> TracedServer<H> {
     TracedServer {
         inner: handler,
         session: SessionClock::new(SessionSide::Server),
+        log_level: ClientLogLevel::default(),
     }
 }
 
@@ -89,14 +94,17 @@ impl<H> TracedServer<H> {
     pub fn into_inner(self) -> H {
         self.inner
     }
-}
 
-fn received<'a>(
-    method: impl Into<Cow<'static, str>>,
-    target: Option<Target>,
-    context: &'a RequestContext<RoleServer>,
-) -> Received<'a> {
-    Received::request(method, target, context, client_version(&context.peer)).sent_by(&context.peer)
+    fn received<'a>(
+        &self,
+        method: impl Into<Cow<'static, str>>,
+        target: Option<Target>,
+        context: &'a RequestContext<RoleServer>,
+    ) -> Received<'a> {
+        Received::request(method, target, context, client_version(&context.peer))
+            .sent_by(&context.peer)
+            .logging_at(&self.log_level)
+    }
 }
 
 fn notified<'a>(
@@ -133,7 +141,7 @@ macro_rules! traced_requests {
             $params: $ty,
             context: RequestContext<RoleServer>,
         ) -> Result<$result, ErrorData> {
-            let inbound = Inbound::begin(received($method, $target, &context));
+            let inbound = Inbound::begin(self.received($method, $target, &context));
             inbound.run(self.inner.$name($params, context), $outcome).await
         }
     )*};
@@ -181,7 +189,7 @@ impl<H: ServerHandler> ServerHandler for TracedServer<H> {
         request: InitializeRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<InitializeResult, ErrorData> {
-        let mut received = received("initialize", None, &context);
+        let mut received = self.received("initialize", None, &context);
         received.protocol_version = Some(request.protocol_version.to_string());
         let inbound = Inbound::begin(received);
         let transport = inbound.transport();
@@ -196,7 +204,7 @@ impl<H: ServerHandler> ServerHandler for TracedServer<H> {
     }
 
     async fn ping(&self, context: RequestContext<RoleServer>) -> Result<(), ErrorData> {
-        let inbound = Inbound::begin(received("ping", None, &context));
+        let inbound = Inbound::begin(self.received("ping", None, &context));
         inbound.run(self.inner.ping(context), succeeded).await
     }
 
@@ -204,16 +212,13 @@ impl<H: ServerHandler> ServerHandler for TracedServer<H> {
         &self,
         context: RequestContext<RoleServer>,
     ) -> Result<DiscoverResult, ErrorData> {
-        let inbound = Inbound::begin(received("server/discover", None, &context));
+        let inbound = Inbound::begin(self.received("server/discover", None, &context));
         inbound.run(self.inner.discover(context), succeeded).await
     }
 
     async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
-        let inbound = Inbound::begin(received(
-            "subscriptions/listen",
-            None,
-            context.request_context(),
-        ));
+        let inbound =
+            Inbound::begin(self.received("subscriptions/listen", None, context.request_context()));
         inbound.run(self.inner.listen(context), succeeded).await
     }
 
@@ -222,7 +227,7 @@ impl<H: ServerHandler> ServerHandler for TracedServer<H> {
         request: CustomRequest,
         context: RequestContext<RoleServer>,
     ) -> Result<CustomResult, ErrorData> {
-        let inbound = Inbound::begin(received(request.method.clone(), None, &context));
+        let inbound = Inbound::begin(self.received(request.method.clone(), None, &context));
         inbound
             .run(self.inner.on_custom_request(request, context), succeeded)
             .await
@@ -239,6 +244,24 @@ impl<H: ServerHandler> ServerHandler for TracedServer<H> {
             .await
     }
 
+    /// Also remembers the level for [`BackChannel::log`](super::BackChannel::log)
+    /// once the handler accepted it.
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        let level = request.level;
+        let inbound = Inbound::begin(self.received("logging/setLevel", None, &context));
+        let result = inbound
+            .run(self.inner.set_level(request, context), succeeded)
+            .await;
+        if result.is_ok() {
+            self.log_level.set(level);
+        }
+        result
+    }
+
     traced_requests! {
         call_tool(request: CallToolRequestParams) -> CallToolResponse, "tools/call",
             Some(Target::Tool(request.name.to_string())), tool_outcome;
@@ -246,7 +269,6 @@ impl<H: ServerHandler> ServerHandler for TracedServer<H> {
             None, succeeded;
         complete(request: CompleteRequestParams) -> CompleteResult, "completion/complete",
             None, succeeded;
-        set_level(request: SetLevelRequestParams) -> (), "logging/setLevel", None, succeeded;
         get_prompt(request: GetPromptRequestParams) -> GetPromptResponse, "prompts/get",
             Some(Target::Prompt(request.name.clone())), succeeded;
         list_prompts(request: Option<PaginatedRequestParams>) -> ListPromptsResult,
