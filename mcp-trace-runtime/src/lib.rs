@@ -12,8 +12,11 @@
 //! | [`caller`] | the one rule that picks a request's parent from `_meta` and headers |
 //! | [`scope`] | the request being served, as a task-local, and a tower layer that sets it |
 //! | [`mod@observe`] | observation spans with Langfuse input / output / error attributes |
-//! | [`tool`] | `#[mcp_tool]` registrations: definitions, argument parsing, schemas, outputs |
-//! | [`server`] | the tracing layer over any rmcp server ([`server::traced`]), our handler for the registrations, HTTP and stdio serving |
+//! | [`tool`] | `#[mcp_tool]` registrations: definitions, schemas, outputs of every content type |
+//! | [`resource`] | `#[mcp_resource]` registrations: fixed URIs and URI templates, contents |
+//! | [`prompt`] | `#[mcp_prompt]` registrations: arguments, messages |
+//! | [`argument`] | arguments of every registration, their errors and completions |
+//! | [`server`] | the tracing layer over any rmcp server ([`server::traced`]), our handler for the registrations, the way back to the client ([`server::BackChannel`]), HTTP and stdio serving |
 //! | [`client`] | the tracing layer over any rmcp client ([`client::serve_traced`]): CLIENT spans, context in `_meta` and headers, SERVER spans for what the server asks; [`client::McpClient`] |
 //! | [`conventions`] | the OpenTelemetry MCP conventions: span names, attributes, the one path that opens CLIENT / SERVER spans |
 //! | [`metrics`] | the `mcp.{client,server}.{operation,session}.duration` histograms |
