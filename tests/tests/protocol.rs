@@ -156,10 +156,10 @@ async fn connect(trace: &TestTrace, server: McpServer) -> (McpClient, Arc<Mutex<
                         .and_then(|content| content.as_text())
                         .map(|text| text.text.clone())
                         .unwrap_or_default();
-                    Ok(CreateMessageResult::new(
-                        SamplingMessage::assistant_text(format!("{question}? yes")),
-                        "local-echo".to_string(),
-                    ))
+                    let mut answer = SamplingMessage::assistant_text(format!("{question}? yes"));
+                    let usage = json!({"inputTokens": 7, "outputTokens": 3});
+                    answer.meta = Some(rmcp::model::MetaObject(arguments(json!({"usage": usage}))));
+                    Ok(CreateMessageResult::new(answer, "local-echo".to_string()))
                 })
                 .on_logging_message(move |message| {
                     logs.lock()
@@ -228,6 +228,8 @@ async fn a_tool_logs_reports_progress_and_asks_the_clients_model() {
         asked.attr_str("langfuse.observation.model.name"),
         Some("local-echo")
     );
+    assert_eq!(asked.attr_i64("gen_ai.usage.input_tokens"), Some(7));
+    assert_eq!(asked.attr_i64("gen_ai.usage.output_tokens"), Some(3));
     let answered = one(&spans, "sampling/createMessage", SpanKind::Server);
     assert_eq!(answered.parent_span_id, asked.span_context.span_id());
     // What the server told the client along the way: CLIENT spans too.

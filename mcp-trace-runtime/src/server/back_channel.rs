@@ -39,6 +39,44 @@ pub const GEN_AI_RESPONSE_MODEL: &str = "gen_ai.response.model";
 /// `langfuse.observation.model.name`: the model Langfuse shows for a generation.
 pub const LANGFUSE_MODEL_NAME: &str = "langfuse.observation.model.name";
 
+/// `gen_ai.usage.input_tokens`: tokens the sampling request used.
+pub const GEN_AI_USAGE_INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
+/// `gen_ai.usage.output_tokens`: tokens the sampling answer used.
+pub const GEN_AI_USAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
+
+/// The token usage a sampling answer reports, when it does: MCP has no field
+/// for it, so clients that know it put it in the result's `_meta` as
+/// `usage: {inputTokens, outputTokens}` (snake_case accepted too).
+fn usage_of(result: &CreateMessageResult) -> Vec<KeyValue> {
+    let Some(usage) = result
+        .message
+        .meta
+        .as_ref()
+        .and_then(|meta| meta.0.get("usage"))
+    else {
+        return Vec::new();
+    };
+    let count = |camel: &str, snake: &str| {
+        usage
+            .get(camel)
+            .or_else(|| usage.get(snake))
+            .and_then(serde_json::Value::as_i64)
+    };
+    [
+        (
+            GEN_AI_USAGE_INPUT_TOKENS,
+            count("inputTokens", "input_tokens"),
+        ),
+        (
+            GEN_AI_USAGE_OUTPUT_TOKENS,
+            count("outputTokens", "output_tokens"),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(key, tokens)| Some(KeyValue::new(key, tokens?)))
+    .collect()
+}
+
 /// The client of the request being served, for requests back to it. Get it
 /// inside a handler of a [`TracedServer`](super::TracedServer) — an
 /// `#[mcp_tool]`, an rmcp `#[tool]` method, any handler method — with
@@ -184,7 +222,9 @@ impl BackChannel {
     /// `sampling/createMessage`: asks the client's model. Its span is a
     /// Langfuse `generation`: the messages as input, the answer as output,
     /// the answering model as `gen_ai.response.model` and
-    /// `langfuse.observation.model.name`.
+    /// `langfuse.observation.model.name`, and the token usage when the
+    /// answer's `_meta.usage` gives it (`gen_ai.usage.input_tokens`,
+    /// `gen_ai.usage.output_tokens`).
     pub async fn create_message(
         &self,
         params: CreateMessageRequestParams,
@@ -214,6 +254,7 @@ impl BackChannel {
                     attributes.push(KeyValue::new(OUTPUT, message));
                 }
             }
+            attributes.extend(usage_of(&result));
             span.span().set_attributes(attributes);
             mcp::end_span(&span, &Outcome::Ok);
         }
