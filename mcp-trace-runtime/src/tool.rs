@@ -106,29 +106,7 @@ impl ToolDefinition {
     /// assert_eq!(result.structured_content, Some(serde_json::json!({"result": [1, 2]})));
     /// ```
     pub fn result_of(&self, output: ToolOutput) -> CallToolResult {
-        match output {
-            ToolOutput::Content(result) => result,
-            ToolOutput::Failed(message) => CallToolResult::error(vec![ContentBlock::text(message)]),
-            ToolOutput::Text(text) => {
-                let mut result = CallToolResult::success(vec![ContentBlock::text(text.clone())]);
-                result.structured_content = Some(serde_json::json!({ WRAPPED_KEY: text }));
-                result
-            }
-            ToolOutput::Value(value) => {
-                let wrap = match (self.output_schema)() {
-                    Some(schema) => schema.contains_key(WRAPPED_MARKER),
-                    None => !value.is_object(),
-                };
-                let mut result =
-                    CallToolResult::success(vec![ContentBlock::text(value.to_string())]);
-                result.structured_content = Some(if wrap {
-                    serde_json::json!({ WRAPPED_KEY: value })
-                } else {
-                    value
-                });
-                result
-            }
-        }
+        result_of(output, (self.output_schema)().as_ref())
     }
 
     /// Sets the title.
@@ -213,6 +191,33 @@ pub enum ToolOutput {
     Value(Value),
     /// The tool failed with this message (`isError: true`).
     Failed(String),
+}
+
+/// [`ToolDefinition::result_of`] with the tool's output schema at hand (a
+/// server builds it once, not per call).
+pub fn result_of(output: ToolOutput, output_schema: Option<&Map<String, Value>>) -> CallToolResult {
+    match output {
+        ToolOutput::Content(result) => result,
+        ToolOutput::Failed(message) => CallToolResult::error(vec![ContentBlock::text(message)]),
+        ToolOutput::Text(text) => {
+            let mut result = CallToolResult::success(vec![ContentBlock::text(text.clone())]);
+            result.structured_content = Some(serde_json::json!({ WRAPPED_KEY: text }));
+            result
+        }
+        ToolOutput::Value(value) => {
+            let wrap = match output_schema {
+                Some(schema) => schema.contains_key(WRAPPED_MARKER),
+                None => !value.is_object(),
+            };
+            let mut result = CallToolResult::success(vec![ContentBlock::text(value.to_string())]);
+            result.structured_content = Some(if wrap {
+                serde_json::json!({ WRAPPED_KEY: value })
+            } else {
+                value
+            });
+            result
+        }
+    }
 }
 
 /// The key non-object results are wrapped under in `structuredContent`.

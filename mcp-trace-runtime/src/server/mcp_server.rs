@@ -30,7 +30,7 @@ use crate::argument::{self, CallError};
 use crate::prompt::{registered_prompts, PromptDefinition};
 use crate::resource::{registered_resources, ResourceDefinition, ResourceRequest};
 use crate::scope::bind_current;
-use crate::tool::{registered_tools, ToolDefinition};
+use crate::tool::{self, registered_tools, ToolDefinition};
 
 /// An MCP server for the tools, resources and prompts the macros register.
 ///
@@ -335,7 +335,7 @@ impl ServerHandler for McpServer {
         request: CallToolRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let Some((definition, _)) = self.catalog.tool(&request.name) else {
+        let Some((definition, listed)) = self.catalog.tool(&request.name) else {
             return Err(ErrorData::invalid_params(
                 format!("unknown tool: {}", request.name),
                 None,
@@ -344,7 +344,7 @@ impl ServerHandler for McpServer {
         let what = format!("tool {}", definition.name);
         let call = (definition.call)(request.arguments.unwrap_or_default());
         let result = match isolated(&what, call).await {
-            Ok(Ok(output)) => definition.result_of(output),
+            Ok(Ok(output)) => tool::result_of(output, listed.output_schema.as_deref()),
             // Per the spec, bad arguments are a tool execution error: the
             // model reads it and can correct its call.
             Ok(Err(error)) => CallToolResult::error(vec![ContentBlock::text(error.to_string())]),
