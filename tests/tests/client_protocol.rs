@@ -15,6 +15,9 @@
 #![allow(deprecated)]
 
 use std::convert::Infallible;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -55,6 +58,9 @@ struct Seen {
     unsubscribed: Vec<String>,
     roots_changed: usize,
     progress_tokens: usize,
+    /// The HTTP requests, in the order they arrived: `GET`, or `POST` and
+    /// the JSON-RPC method.
+    http: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -399,6 +405,7 @@ async fn over_http(trace: &TestTrace, builder: McpClientBuilder) -> (Protocol, M
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/mcp", listener.local_addr().unwrap());
     let handler = server.clone();
+    let log = server.clone();
     let service = StreamableHttpService::new(
         move || Ok(handler.clone()),
         Arc::new(LocalSessionManager::default()),
@@ -410,10 +417,28 @@ async fn over_http(trace: &TestTrace, builder: McpClientBuilder) -> (Protocol, M
                 return;
             };
             let service = service.clone();
+            let log = log.clone();
             tokio::spawn(async move {
-                let serve = hyper::service::service_fn(move |request| {
+                let serve = hyper::service::service_fn(move |request: http::Request<Incoming>| {
                     let service = service.clone();
-                    async move { Ok::<_, Infallible>(service.handle(request).await) }
+                    let log = log.clone();
+                    async move {
+                        let (parts, body) = request.into_parts();
+                        let body = body.collect().await.map(|body| body.to_bytes());
+                        let body = body.unwrap_or_default();
+                        let method = serde_json::from_slice::<Value>(&body)
+                            .ok()
+                            .and_then(|message| message["method"].as_str().map(String::from));
+                        log.seen(|seen| {
+                            seen.http.push(format!(
+                                "{} {}",
+                                parts.method,
+                                method.unwrap_or_default()
+                            ))
+                        });
+                        let request = http::Request::from_parts(parts, Full::new(body));
+                        Ok::<_, Infallible>(service.handle(request).await)
+                    }
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(hyper_util::rt::TokioIo::new(stream), serve)
@@ -880,5 +905,20 @@ async fn log_messages_and_resource_updates_reach_their_hooks() {
         .unwrap()
         .unwrap();
     assert_eq!(uri, STATIC_URI);
+    client.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_http_the_standalone_stream_reaches_the_server_before_the_first_request() {
+    let trace = testing::trace();
+    let (server, client) = over_http(&trace, McpClient::builder()).await;
+    trace.wrap(client.ping()).await.unwrap();
+    let http = server.seen(|seen| seen.http.clone());
+    let get = http.iter().position(|request| request.starts_with("GET"));
+    let ping = http.iter().position(|request| request == "POST ping");
+    assert!(
+        matches!((get, ping), (Some(get), Some(ping)) if get < ping),
+        "{http:?}"
+    );
     client.close().await;
 }

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use futures_core::stream::BoxStream;
@@ -13,6 +14,7 @@ use http::{HeaderName, HeaderValue};
 use rmcp::model::{ClientJsonRpcMessage, GetMeta};
 use rmcp::transport::streamable_http_client::{
     StreamableHttpClient, StreamableHttpError, StreamableHttpPostResponse,
+    StreamableHttpResponseLimits,
 };
 use serde_json::Value;
 
@@ -33,12 +35,48 @@ use crate::propagation::META_KEYS;
 #[derive(Debug, Clone)]
 pub struct TraceHeaders<C> {
     inner: C,
+    standalone: Arc<Standalone>,
+}
+
+/// Whether the session's standalone GET stream has been answered.
+#[derive(Debug)]
+struct Standalone {
+    /// A POST carried a session id: rmcp opens the standalone stream.
+    session: AtomicBool,
+    opened: tokio::sync::watch::Sender<bool>,
 }
 
 impl<C> TraceHeaders<C> {
     /// Wraps `inner`.
     pub fn new(inner: C) -> TraceHeaders<C> {
-        TraceHeaders { inner }
+        TraceHeaders {
+            inner,
+            standalone: Arc::new(Standalone {
+                session: AtomicBool::new(false),
+                opened: tokio::sync::watch::channel(false).0,
+            }),
+        }
+    }
+
+    /// Completes once the server has answered the session's standalone GET
+    /// stream (with a stream or a refusal), at once when the session has no
+    /// id (rmcp then opens none). rmcp opens that stream in a task of its
+    /// own after `initialize`; waiting for it before the first request keeps
+    /// the GET ahead of the requests on the wire, as other SDKs send it
+    /// (a server that answers a pending request on the GET stream, like the
+    /// conformance suite's SSE-retry scenario, relies on that order).
+    pub(crate) async fn standalone_stream_answered(&self) {
+        if !self.standalone.session.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut opened = self.standalone.opened.subscribe();
+        let _ = opened.wait_for(|opened| *opened).await;
+    }
+
+    fn saw_session(&self, session_id: &Option<Arc<str>>) {
+        if session_id.is_some() {
+            self.standalone.session.store(true, Ordering::Relaxed);
+        }
     }
 
     fn with_trace_headers(
@@ -75,6 +113,7 @@ where
     ) -> impl Future<Output = Result<StreamableHttpPostResponse, StreamableHttpError<Self::Error>>>
            + Send
            + '_ {
+        self.saw_session(&session_id);
         let headers = Self::with_trace_headers(&message, custom_headers);
         self.inner
             .post_message(uri, message, session_id, auth_header, headers)
@@ -91,6 +130,7 @@ where
     ) -> impl Future<Output = Result<StreamableHttpPostResponse, StreamableHttpError<Self::Error>>>
            + Send
            + '_ {
+        self.saw_session(&session_id);
         let headers = Self::with_trace_headers(&message, custom_headers);
         self.inner.post_message_with_max_sse_event_size(
             uri,
@@ -99,6 +139,29 @@ where
             auth_header,
             headers,
             max_sse_event_size,
+        )
+    }
+
+    fn post_message_with_response_limits(
+        &self,
+        uri: Arc<str>,
+        message: ClientJsonRpcMessage,
+        session_id: Option<Arc<str>>,
+        auth_header: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+        limits: StreamableHttpResponseLimits,
+    ) -> impl Future<Output = Result<StreamableHttpPostResponse, StreamableHttpError<Self::Error>>>
+           + Send
+           + '_ {
+        self.saw_session(&session_id);
+        let headers = Self::with_trace_headers(&message, custom_headers);
+        self.inner.post_message_with_response_limits(
+            uri,
+            message,
+            session_id,
+            auth_header,
+            headers,
+            limits,
         )
     }
 
@@ -127,7 +190,49 @@ where
         >,
     > + Send
            + '_ {
-        self.inner
-            .get_stream(uri, session_id, last_event_id, auth_header, custom_headers)
+        let standalone = last_event_id.is_none().then(|| self.standalone.clone());
+        let stream =
+            self.inner
+                .get_stream(uri, session_id, last_event_id, auth_header, custom_headers);
+        async move {
+            let stream = stream.await;
+            if let Some(standalone) = standalone {
+                standalone.opened.send_replace(true);
+            }
+            stream
+        }
+    }
+
+    fn get_stream_with_max_sse_event_size(
+        &self,
+        uri: Arc<str>,
+        session_id: Option<Arc<str>>,
+        last_event_id: Option<String>,
+        auth_header: Option<String>,
+        custom_headers: HashMap<HeaderName, HeaderValue>,
+        max_sse_event_size: usize,
+    ) -> impl Future<
+        Output = Result<
+            BoxStream<'static, Result<sse_stream::Sse, sse_stream::Error>>,
+            StreamableHttpError<Self::Error>,
+        >,
+    > + Send
+           + '_ {
+        let standalone = last_event_id.is_none().then(|| self.standalone.clone());
+        let stream = self.inner.get_stream_with_max_sse_event_size(
+            uri,
+            session_id,
+            last_event_id,
+            auth_header,
+            custom_headers,
+            max_sse_event_size,
+        );
+        async move {
+            let stream = stream.await;
+            if let Some(standalone) = standalone {
+                standalone.opened.send_replace(true);
+            }
+            stream
+        }
     }
 }

@@ -65,11 +65,24 @@ pub async fn connect_http<H: ClientHandler>(
     handler: H,
     url: &str,
 ) -> Result<TracedClient<H>, ClientInitializeError> {
+    let headers = TraceHeaders::new(reqwest::Client::new());
     let transport = StreamableHttpClientTransport::with_client(
-        TraceHeaders::new(reqwest::Client::new()),
+        headers.clone(),
         StreamableHttpClientTransportConfig::with_uri(url),
     );
-    serve_traced(handler, transport, ClientPeer::http(url)).await
+    let client = serve_traced(handler, transport, ClientPeer::http(url)).await?;
+    standalone_stream_answered(&headers).await;
+    Ok(client)
+}
+
+/// Waits (briefly) until the server answered the session's standalone GET
+/// stream, so that it reaches the server before the first request.
+async fn standalone_stream_answered(headers: &TraceHeaders<reqwest::Client>) {
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(1),
+        headers.standalone_stream_answered(),
+    )
+    .await;
 }
 
 /// Why a client call failed (transport, protocol or server error, or the
@@ -277,16 +290,20 @@ impl McpClientBuilder {
     /// Opens a session over Streamable HTTP at `url`, with each request's
     /// context also in its POST's headers ([`TraceHeaders`]).
     pub async fn connect_http(self, url: &str) -> Result<McpClient, ClientError> {
+        let headers = TraceHeaders::new(reqwest::Client::new());
         let transport = StreamableHttpClientTransport::with_client(
-            TraceHeaders::new(reqwest::Client::new()),
+            headers.clone(),
             StreamableHttpClientTransportConfig::with_uri(url),
         );
-        self.open(
-            transport,
-            ClientPeer::http(url),
-            &format!("cannot open an MCP session at {url}"),
-        )
-        .await
+        let client = self
+            .open(
+                transport,
+                ClientPeer::http(url),
+                &format!("cannot open an MCP session at {url}"),
+            )
+            .await?;
+        standalone_stream_answered(&headers).await;
+        Ok(client)
     }
 
     /// Starts `command` and talks MCP to it over its stdin/stdout; context
