@@ -32,7 +32,11 @@ pub fn expand(options: &PromptOptions, function: &mut Function) -> syn::Result<T
         true => Ident::new("_arguments", Span::mixed_site()),
         false => Ident::new("arguments", Span::mixed_site()),
     };
-    let output = Ident::new("output", Span::mixed_site());
+    // Located at the return type, for errors about what it returns.
+    let output = Ident::new(
+        "output",
+        Span::mixed_site().located_at(function.return_span()),
+    );
     let get = format_ident!("__mcp_prompt_get");
     let bindings: Vec<Ident> = (0..parameters.len())
         .map(|index| Ident::new(&format!("argument{index}"), Span::mixed_site()))
@@ -51,33 +55,25 @@ pub fn expand(options: &PromptOptions, function: &mut Function) -> syn::Result<T
                 required: #required,
             }
         });
-        let from_text = |function: &str, parsed: &syn::Type| {
-            let function = Ident::new(function, Span::call_site());
-            // Spanned at the type: one without `FromStr` is reported there.
-            quote_spanned!(parsed.span()=> ::mcp_trace_runtime::argument::#function::<#parsed>)
-        };
+        // Spanned at the type: one without `FromStr` is reported there.
+        let argument = quote!(::mcp_trace_runtime::argument);
         let value = match (optional, &parameter.default) {
-            (Some(inner), _) => {
-                let optional_argument = from_text("optional_argument", inner);
-                quote!(#optional_argument(#of, &#arguments, #argument_name)?)
-            }
-            (None, Some((_, default))) => {
-                let optional_argument = from_text("optional_argument", ty);
-                quote! {
-                    #optional_argument(#of, &#arguments, #argument_name)?
-                        .unwrap_or_else(|| #default)
-                }
-            }
-            (None, None) => {
-                let argument = from_text("argument", ty);
-                quote!(#argument(#of, &#arguments, #argument_name)?)
-            }
+            (Some(inner), _) => quote_spanned! {inner.span()=>
+                #argument::optional_argument::<#inner>(#of, &#arguments, #argument_name)?
+            },
+            (None, Some((_, default))) => quote_spanned! {ty.span()=>
+                #argument::optional_argument::<#ty>(#of, &#arguments, #argument_name)?
+                    .unwrap_or_else(|| #default)
+            },
+            (None, None) => quote_spanned! {ty.span()=>
+                #argument::argument::<#ty>(#of, &#arguments, #argument_name)?
+            },
         };
         parse.push(quote!(let #binding: #ty = #value;));
     }
     let await_call = function.is_async().then(|| quote!(.await));
     // Spanned at the return type: a type that gives no messages is reported there.
-    let messages_of = quote_spanned!(function.return_span()=> #prompt::messages_of);
+    let messages = quote_spanned!(function.return_span()=> #prompt::messages_of(#output));
 
     let mut definition = quote!(#prompt::PromptDefinition::new(
         #name,
@@ -109,7 +105,7 @@ pub fn expand(options: &PromptOptions, function: &mut Function) -> syn::Result<T
                 ::std::boxed::Box::pin(async move {
                     #(#parse)*
                     let #output = super::#function_name(#(#bindings),*)#await_call;
-                    #messages_of(#output)
+                    #messages
                 })
             }
 

@@ -75,7 +75,11 @@ pub fn expand(options: &ResourceOptions, function: &mut Function) -> syn::Result
     let of = format!("resource {}", uri.value());
 
     let request = Ident::new("request", Span::mixed_site());
-    let output = Ident::new("output", Span::mixed_site());
+    // Located at the return type, for errors about what it returns.
+    let output = Ident::new(
+        "output",
+        Span::mixed_site().located_at(function.return_span()),
+    );
     let read = format_ident!("__mcp_resource_read");
     let bindings: Vec<Ident> = (0..parameters.len())
         .map(|index| Ident::new(&format!("argument{index}"), Span::mixed_site()))
@@ -85,9 +89,11 @@ pub fn expand(options: &ResourceOptions, function: &mut Function) -> syn::Result
         .zip(&bindings)
         .map(|(parameter, binding)| {
             let (ty, variable) = (&parameter.ty, &parameter.name);
-            let argument =
-                quote_spanned!(ty.span()=> ::mcp_trace_runtime::argument::argument::<#ty>);
-            quote!(let #binding: #ty = #argument(#of, &#request.variables, #variable)?;)
+            // Spanned at the type: one without `FromStr` is reported there.
+            let value = quote_spanned! {ty.span()=>
+                ::mcp_trace_runtime::argument::argument::<#ty>(#of, &#request.variables, #variable)?
+            };
+            quote!(let #binding: #ty = #value;)
         });
     let await_call = function.is_async().then(|| quote!(.await));
     let mime = match &options.mime_type {
@@ -95,7 +101,9 @@ pub fn expand(options: &ResourceOptions, function: &mut Function) -> syn::Result
         None => quote!(::std::option::Option::None),
     };
     // Spanned at the return type: a type that gives no contents is reported there.
-    let contents_of = quote_spanned!(function.return_span()=> #resource::contents_of);
+    let contents = quote_spanned! {function.return_span()=>
+        #resource::contents_of(&#request, #mime, #output)
+    };
 
     let uri_variant = match &options.uri {
         Uri::Fixed(_) => quote!(Fixed),
@@ -134,7 +142,7 @@ pub fn expand(options: &ResourceOptions, function: &mut Function) -> syn::Result
                 ::std::boxed::Box::pin(async move {
                     #(#parse)*
                     let #output = super::#function_name(#(#bindings),*)#await_call;
-                    #contents_of(&#request, #mime, #output)
+                    #contents
                 })
             }
 

@@ -6,7 +6,8 @@
 use std::sync::OnceLock;
 
 use mcp_trace_runtime::observe::attributes;
-use mcp_trace_runtime::{mcp_tool, observe, with_otel_headers};
+use mcp_trace_runtime::tool::ToolOutput;
+use mcp_trace_runtime::{mcp_prompt, mcp_resource, mcp_tool, observe, with_otel_headers};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 
 #[observe]
@@ -65,6 +66,20 @@ fn raw_names(r#type: String, #[default(2)] r#loop: i64, mut count: i64) -> Strin
     format!("{}{count}", r#type)
 }
 
+#[mcp_resource(uri_template = "test://{request}/{output}/{RESOURCE}/{argument0}")]
+#[with_otel_headers]
+#[observe]
+fn resource_locals(request: String, output: String, RESOURCE: String, argument0: String) -> String {
+    format!("{request}{output}{RESOURCE}{argument0}")
+}
+
+#[mcp_prompt]
+#[with_otel_headers]
+#[observe]
+async fn prompt_locals(arguments: String, output: String, ARGUMENTS: String, PROMPT: Option<String>, __mcp_prompt_get: String) -> String {
+    format!("{arguments}{output}{ARGUMENTS}{}{__mcp_prompt_get}", PROMPT.unwrap_or_default())
+}
+
 fn exporter() -> &'static InMemorySpanExporter {
     static EXPORTER: OnceLock<InMemorySpanExporter> = OnceLock::new();
     EXPORTER.get_or_init(|| {
@@ -118,20 +133,35 @@ async fn main() {
         "arguments": 1, "output": 2, "observation": 3, "input": 4, "value": 5, "caller_context": 6
     }));
     let output = (tool_locals::TOOL.call)(arguments).await.unwrap();
-    assert_eq!(output.text, "21");
+    assert_eq!(output, ToolOutput::Value(serde_json::json!(21)));
     let output = (tool_locals_async::TOOL.call)(json(serde_json::json!({ "arguments": "x", "output": "y" })))
         .await
         .unwrap();
-    assert_eq!(output.text, "\"xy\"");
+    assert_eq!(output, ToolOutput::Text("xy".into()));
 
     assert_eq!(tool_items(1, 2, 3, 4), 10);
     let arguments = json(serde_json::json!({ "__McpToolArguments": 1, "__mcp_tool_call": 2, "__mcp_tool_default_x": 3 }));
     let output = (tool_items::TOOL.call)(arguments).await.unwrap();
-    assert_eq!(output.text, "10");
+    assert_eq!(output, ToolOutput::Value(serde_json::json!(10)));
 
     assert_eq!(raw_names("a".into(), 1, 1), "a2");
     let schema = serde_json::Value::Object((raw_names::TOOL.input_schema)());
     assert_eq!(schema["required"], serde_json::json!(["type", "count"]));
     let output = (raw_names::TOOL.call)(json(serde_json::json!({ "type": "t", "count": 1 }))).await.unwrap();
-    assert_eq!(output.text, "\"t3\"");
+    assert_eq!(output, ToolOutput::Text("t3".into()));
+
+    let uri = "test://a/b/c/d";
+    let request = mcp_trace_runtime::resource::ResourceRequest {
+        uri: uri.into(),
+        variables: resource_locals::RESOURCE.matches(uri).unwrap(),
+    };
+    match &(resource_locals::RESOURCE.read)(request).await.unwrap()[..] {
+        [rmcp::model::ResourceContents::TextResourceContents { text, .. }] => assert_eq!(text, "abcd"),
+        other => panic!("{other:?}"),
+    }
+    let arguments = json(serde_json::json!({ "arguments": "a", "output": "b", "ARGUMENTS": "c", "PROMPT": "d", "__mcp_prompt_get": "e" }));
+    let result = (prompt_locals::PROMPT.get)(arguments).await.unwrap();
+    assert_eq!(result.messages[0].content.as_text().unwrap().text, "abcde");
+    let names: Vec<&str> = prompt_locals::ARGUMENTS.iter().map(|argument| argument.name).collect();
+    assert_eq!(names, ["arguments", "output", "ARGUMENTS", "PROMPT", "__mcp_prompt_get"]);
 }

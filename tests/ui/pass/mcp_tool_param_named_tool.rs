@@ -12,5 +12,5 @@ async fn main() {
     assert_eq!(tool_items(2), 2);
     let arguments = serde_json::json!({ "TOOL": 2 }).as_object().cloned().unwrap();
     let output = (tool_items::TOOL.call)(arguments).await.unwrap();
-    assert_eq!(output.text, "2");
+    assert_eq!(output, mcp_trace_runtime::tool::ToolOutput::Value(serde_json::json!(2)));
 }

@@ -5,6 +5,24 @@
 
 use mcp_trace_runtime::{mcp_tool, observe, with_otel_headers};
 use mcp_trace_runtime::{mcp_tool as tool, observe as obs, with_otel_headers as ctx};
+use mcp_trace_runtime::{mcp_prompt as prompt, mcp_resource as resource};
+use mcp_trace_runtime::tool::ToolOutput;
+
+/// A renamed resource above the renamed stack.
+#[resource(uri_template = "test://renamed/{id}")]
+#[ctx]
+#[obs]
+async fn renamed_resource(id: u32) -> String {
+    format!("item {id}")
+}
+
+/// A renamed prompt above the renamed stack.
+#[prompt]
+#[ctx]
+#[obs]
+fn renamed_prompt(topic: String) -> String {
+    format!("Tell me about {topic}")
+}
 
 /// All three renamed, async.
 #[tool]
@@ -128,12 +146,23 @@ async fn main() {
     let output = (all_renamed::TOOL.call)(arguments(serde_json::json!({ "location": "Lima" })))
         .await
         .unwrap();
-    assert_eq!(output.text, "\"weather in Lima\"");
+    assert_eq!(output, ToolOutput::Text("weather in Lima".into()));
     let output = (all_renamed_sync::TOOL.call)(arguments(serde_json::json!({ "text": "12" })))
         .await
         .unwrap();
-    assert_eq!(output.text, "12");
+    assert_eq!(output, ToolOutput::Value(serde_json::json!(12)));
     assert_eq!(all_renamed_sync::TOOL.hints.read_only, Some(true));
+
+    assert_eq!(renamed_resource(1).await, "item 1");
+    assert_eq!(renamed_prompt("bees".into()), "Tell me about bees");
+    let request = mcp_trace_runtime::resource::ResourceRequest {
+        uri: "test://renamed/5".into(),
+        variables: renamed_resource::RESOURCE.matches("test://renamed/5").unwrap(),
+    };
+    assert_eq!((renamed_resource::RESOURCE.read)(request).await.unwrap().len(), 1);
+    let result = (renamed_prompt::PROMPT.get)(arguments(serde_json::json!({ "topic": "bees" }))).await.unwrap();
+    assert_eq!(result.messages.len(), 1);
+    assert_eq!(renamed_prompt::ARGUMENTS[0].name, "topic");
 
     let registered: Vec<&str> =
         mcp_trace_runtime::tool::registered_tools().iter().map(|tool| tool.name).collect();

@@ -1,7 +1,8 @@
 //! The full stack on sync and async tools, every `#[mcp_tool]` option,
 //! `#[with_otel_headers]` alone, and tools listed explicitly from a module.
 
-use mcp_trace_runtime::tool::{Arguments, ToolDefinition, ToolOutput};
+use mcp_trace_runtime::tool::{Arguments, ToolDefinition};
+use rmcp::model::CallToolResult;
 use mcp_trace_runtime::{mcp_tool, observe, with_otel_headers};
 use serde::{Deserialize, Serialize};
 
@@ -150,8 +151,17 @@ fn arguments(value: serde_json::Value) -> Arguments {
     }
 }
 
-async fn call(tool: &ToolDefinition, value: serde_json::Value) -> ToolOutput {
-    (tool.call)(arguments(value)).await.expect("valid arguments")
+/// The `tools/call` result, as the server answers it.
+async fn call(tool: &ToolDefinition, value: serde_json::Value) -> Answer {
+    let result: CallToolResult = tool.result_of((tool.call)(arguments(value)).await.expect("valid arguments"));
+    let text = result.content.first().and_then(|block| block.as_text()).map(|text| text.text.clone()).unwrap_or_default();
+    Answer { text, structured: result.structured_content, is_error: result.is_error == Some(true) }
+}
+
+struct Answer {
+    text: String,
+    structured: Option<serde_json::Value>,
+    is_error: bool,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -208,7 +218,7 @@ async fn main() {
     let output = call(&ping::TOOL, serde_json::json!({ "point": { "x": 1.0, "y": 2.0 } })).await;
     assert!(!output.is_error);
     assert_eq!(call(&now::TOOL, serde_json::json!({})).await.text, "0");
-    assert_eq!(call(&whisper::TOOL, serde_json::json!({ "text": "HI" })).await.text, "\"hi\"");
+    assert_eq!(call(&whisper::TOOL, serde_json::json!({ "text": "HI" })).await.text, "hi");
     assert!((get_forecast::TOOL.call)(arguments(serde_json::json!({}))).await.is_err());
 
     // The explicit list from modules.
