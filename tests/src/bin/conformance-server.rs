@@ -9,6 +9,13 @@
 //! everything-server (`examples/servers/typescript/everything-server.ts`,
 //! conformance v0.1.16). Spans go where the usual settings say
 //! (`MCP_TRACE_FILE`, `OTEL_EXPORTER_OTLP_*`, …; see `mcp_trace_runtime::init`).
+//!
+//! One difference from the reference: its `test_reconnection` closes the
+//! call's SSE stream mid-call (SEP-1699) so that the client reconnects with
+//! `Last-Event-ID`; a tool here has no way to close its own stream, so it
+//! answers on the open one. The suite reports that as information, not as a
+//! failure (the priming event and the `retry:` field it does check are
+//! rmcp's).
 
 // rmcp deprecates sampling and logging (SEP-2577) but still routes them; the
 // suite tests both.
@@ -132,7 +139,7 @@ fn test_error_handling() -> Result<ContentBlock, String> {
 
 /// Tests SSE stream disconnection and client reconnection (SEP-1699). The
 /// reference server closes the stream mid-call; this one answers on it (see
-/// the module's notes).
+/// the module's documentation).
 #[mcp_tool]
 async fn test_reconnection() -> ContentBlock {
     tokio::time::sleep(Duration::from_millis(100)).await;
