@@ -33,7 +33,7 @@ impl Server {
         let url = format!("http://{}/weather", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(serve_http(
-            weather_server::weather_server(),
+            weather_server::weather_server().expect("the weather tools have distinct names"),
             listener,
             HttpOptions::at("/weather"),
             async {
@@ -183,7 +183,7 @@ async fn native_tree_over_a_pipe_with_context_in_meta_only() {
     let (client_end, server_end) = tokio::io::duplex(64 * 1024);
     let (server_read, server_write) = tokio::io::split(server_end);
     let served = tokio::spawn(serve_io(
-        weather_server::weather_server(),
+        weather_server::weather_server().expect("the weather tools have distinct names"),
         server_read,
         server_write,
     ));
