@@ -98,7 +98,7 @@ fn parent_of<'a>(spans: &'a Spans, span: &SpanData) -> &'a SpanData {
 async fn meta_wins_over_differing_headers_which_become_a_link_and_an_attribute() {
     let switches = testing::exclusive();
     let text = call_with_carriers("outer", Some(META_PARENT), Some(HEADER_PARENT)).await;
-    assert_eq!(text, r#""adopted Oslo+plain Oslo""#);
+    assert_eq!(text, "adopted Oslo+plain Oslo");
     let spans = switches
         .wait_for(|spans| !spans.named("tools/call outer").is_empty())
         .await;
@@ -235,7 +235,7 @@ async fn helpers_stay_under_the_tool_in_propagation_only() {
 async fn a_tool_without_with_otel_headers_still_runs_in_its_request_context() {
     // native: its #[observe] enriches the SERVER span.
     let trace = testing::trace();
-    assert_eq!(call_over_a_pipe(&trace, "bare").await, r#""bare Lima""#);
+    assert_eq!(call_over_a_pipe(&trace, "bare").await, "bare Lima");
     let spans = trace
         .wait_for(|spans| !spans.named("tools/call bare").is_empty())
         .await;
