@@ -1,8 +1,10 @@
 //! `--demo`: the whole distributed trace on one machine, nothing to install.
 //!
 //! An embedded OTLP collector starts in this process; the weather server
-//! starts as a child process (this same binary, in server mode) exporting to
-//! it; the request runs; both processes flush; the tree of the trace as the
+//! starts as a child process (this same binary, in server mode, serving
+//! [`weather_server::demo_server`]) exporting to it; the request runs, with
+//! the demo's extras (a tool that asks this client's model, a resource, a
+//! prompt); both processes flush; the tree of the trace as the
 //! collector received it is printed.
 
 use std::process::Stdio;
@@ -33,7 +35,7 @@ pub async fn run(
     let guard = install_tracing("weather-client", &collector.endpoint())?;
 
     let (mut server, url) = start_server(&collector.endpoint()).await?;
-    let outcome = weather_request(&url, location, days, identity).await;
+    let outcome = weather_request(&url, location, days, identity, true).await;
 
     // Closing the server's stdin asks it to stop; it flushes its spans first.
     drop(server.stdin.take());
@@ -62,25 +64,40 @@ pub async fn run(
 }
 
 /// One line per measured operation, from the duration histograms both
-/// processes exported.
+/// processes exported (each process's latest export of each: the demo's
+/// client measures the sampling request it answers as a server, too).
 fn durations(collector: &Collector) -> String {
+    let metrics = collector.metrics();
     let mut lines = Vec::new();
     for (side, name) in [
         ("client", metrics::CLIENT_OPERATION_DURATION),
         ("server", metrics::SERVER_OPERATION_DURATION),
     ] {
-        let Some(metric) = collector.latest_metric(name) else {
-            continue;
-        };
-        for point in &metric.points {
-            let method = point.attr_str("mcp.method.name").unwrap_or("?");
-            let tool = point.attr_str("gen_ai.tool.name").unwrap_or("");
-            let mean_ms = point.sum.unwrap_or(0.0) / point.count.max(1) as f64 * 1e3;
-            lines.push(format!(
-                "  {side:<6}  {:<26}  {} × {mean_ms:.2} ms",
-                format!("{method} {tool}").trim_end(),
-                point.count
-            ));
+        let mut services: Vec<&str> = metrics
+            .iter()
+            .filter(|metric| metric.name == name)
+            .map(|metric| metric.service_name.as_str())
+            .collect();
+        services.sort_unstable();
+        services.dedup();
+        for service in services {
+            let Some(metric) = metrics
+                .iter()
+                .rev()
+                .find(|metric| metric.name == name && metric.service_name == service)
+            else {
+                continue;
+            };
+            for point in &metric.points {
+                let method = point.attr_str("mcp.method.name").unwrap_or("?");
+                let tool = point.attr_str("gen_ai.tool.name").unwrap_or("");
+                let mean_ms = point.sum.unwrap_or(0.0) / point.count.max(1) as f64 * 1e3;
+                lines.push(format!(
+                    "  {service:<14}  {side:<6}  {:<28}  {} × {mean_ms:.2} ms",
+                    format!("{method} {tool}").trim_end(),
+                    point.count
+                ));
+            }
         }
     }
     if lines.is_empty() {
@@ -184,7 +201,10 @@ pub async fn serve(collector: &str) -> std::process::ExitCode {
             _ = signal => {}
         }
     };
-    let result = weather_server::serve(&args, stop).await;
+    let result = match weather_server::demo_server() {
+        Ok(server) => weather_server::serve_server(server, &args, stop).await,
+        Err(error) => Err(error.into()),
+    };
     let _ = tokio::task::spawn_blocking(move || guard.shutdown(Duration::from_secs(5))).await;
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -66,7 +66,8 @@ async fn main() -> ExitCode {
         }
     };
     let outcome =
-        request::weather_request(&args.url, &args.location, args.days, identity(&args)).await;
+        request::weather_request(&args.url, &args.location, args.days, identity(&args), false)
+            .await;
     let _ = tokio::task::spawn_blocking(move || guard.shutdown(Duration::from_secs(5))).await;
     print_outcome(&args, &outcome)
 }

@@ -22,6 +22,17 @@ pub fn human(report: &WeatherReport) -> String {
             ));
         }
     }
+    if let Some(extras) = &report.extras {
+        text.push_str(&format!(
+            "Described by the client's model (describe_weather, via sampling): {}\n",
+            extras.description
+        ));
+        text.push_str(&format!(
+            "Resource weather://{}/current: {}\n",
+            weather.location, extras.resource
+        ));
+        text.push_str(&format!("Prompt weather_report: {}\n", extras.prompt));
+    }
     text
 }
 
@@ -56,6 +67,7 @@ mod tests {
                 condition: "Rainy".into(),
                 precipitation_chance: 80,
             }],
+            extras: None,
         }
     }
 

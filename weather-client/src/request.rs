@@ -1,12 +1,21 @@
 //! The seed's client flow: span `weather_request` → `#[observe]
 //! handle_weather_request` → `get_weather`, then `get_forecast` when
-//! `forecast_days > 0`, in one MCP session.
+//! `forecast_days > 0`, in one MCP session. The demo adds `describe_weather`
+//! (the server asks this client's model, answered by [`local_model`]), a
+//! `resources/read` of `weather://{city}/current` and a `prompts/get
+//! weather_report`.
+
+// rmcp deprecates sampling (SEP-2577) but still routes it.
+#![allow(deprecated)]
 
 use mcp_trace_runtime::client::{ClientError, McpClient, ToolResponse};
 use mcp_trace_runtime::observe;
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::{Status, TraceContextExt, Tracer};
 use opentelemetry::{Context, KeyValue};
+use rmcp::model::{
+    CreateMessageRequestParams, CreateMessageResult, ErrorData, ResourceContents, SamplingMessage,
+};
 use serde::Serialize;
 use weather_server::tools::{CurrentWeather, ForecastDay};
 
@@ -15,7 +24,24 @@ use weather_server::tools::{CurrentWeather, ForecastDay};
 pub struct WeatherReport {
     pub weather: CurrentWeather,
     pub forecast: Vec<ForecastDay>,
+    /// What the demo asked for beyond the seed's two tools.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extras: Option<Extras>,
 }
+
+/// The demo's calls beyond the seed's two tools.
+#[derive(Debug, Clone, Serialize)]
+pub struct Extras {
+    /// `describe_weather`: the line the client's model wrote.
+    pub description: String,
+    /// `resources/read weather://{city}/current`: its text.
+    pub resource: String,
+    /// `prompts/get weather_report`: its first message's text.
+    pub prompt: String,
+}
+
+/// Name of the model [`local_model`] answers as.
+pub const LOCAL_MODEL: &str = "local-demo-model";
 
 /// A finished request: its report or error, and its trace id either way.
 pub struct Outcome {
@@ -36,6 +62,7 @@ pub async fn weather_request(
     location: &str,
     forecast_days: i64,
     identity: Identity<'_>,
+    extras: bool,
 ) -> Outcome {
     let tracer = opentelemetry::global::tracer("weather-client");
     let parent = mcp_trace_runtime::propagation::with_user_and_session(
@@ -52,7 +79,7 @@ pub async fn weather_request(
         .start_with_context(&tracer, &parent);
     let cx = parent.with_span(span);
     let trace_id = cx.span().span_context().trace_id().to_string();
-    let report = handle_weather_request(url, location.to_string(), forecast_days)
+    let report = handle_weather_request(url, location.to_string(), forecast_days, extras)
         .with_context(cx.clone())
         .await
         .map_err(|error| error.to_string());
@@ -67,17 +94,98 @@ pub async fn weather_request(
     Outcome { trace_id, report }
 }
 
-/// Calls the two tools in one session.
-#[observe(skip(url))]
+/// Calls the two tools in one session (and, with `extras`, the demo's three
+/// calls more, answering sampling with [`local_model`]).
+#[observe(skip(url, extras))]
 pub async fn handle_weather_request(
     url: &str,
     location: String,
     forecast_days: i64,
+    extras: bool,
 ) -> Result<WeatherReport, ClientError> {
-    let client = McpClient::connect_http(url).await?;
-    let result = call_both(&client, &location, forecast_days).await;
+    let client = if extras {
+        McpClient::builder()
+            .on_sampling(|asked| async move { Ok::<_, ErrorData>(local_model(&asked)) })
+            .connect_http(url)
+            .await?
+    } else {
+        McpClient::connect_http(url).await?
+    };
+    let mut result = call_both(&client, &location, forecast_days).await;
+    if let (true, Ok(report)) = (extras, &mut result) {
+        match call_extras(&client, &location, forecast_days).await {
+            Ok(more) => report.extras = Some(more),
+            Err(error) => result = Err(error),
+        }
+    }
     client.close().await;
     result
+}
+
+/// The demo's model: a deterministic local responder, no network. It
+/// answers `describe_weather`'s question with the weather it was given.
+pub fn local_model(asked: &CreateMessageRequestParams) -> CreateMessageResult {
+    let question = asked
+        .messages
+        .iter()
+        .filter_map(|message| message.content.first())
+        .filter_map(|content| content.as_text())
+        .map(|text| text.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let weather = question
+        .split_once("describe this weather in ")
+        .map_or(question.as_str(), |(_, weather)| weather)
+        .trim_end_matches('.');
+    CreateMessageResult::new(
+        SamplingMessage::assistant_text(format!(
+            "{weather}: a day like any other, says the local model."
+        )),
+        LOCAL_MODEL.to_string(),
+    )
+}
+
+async fn call_extras(
+    client: &McpClient,
+    location: &str,
+    forecast_days: i64,
+) -> Result<Extras, ClientError> {
+    let mut arguments = serde_json::Map::new();
+    arguments.insert("location".into(), location.into());
+    let ToolResponse { text, is_error, .. } =
+        client.call_tool("describe_weather", arguments).await?;
+    if is_error {
+        return Err(ClientError::message(format!(
+            "tool describe_weather failed: {text}"
+        )));
+    }
+    let description = text;
+    let uri = format!("weather://{location}/current");
+    let read = client.read_resource(&uri).await?;
+    let resource = read
+        .contents
+        .iter()
+        .find_map(|contents| match contents {
+            ResourceContents::TextResourceContents { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .ok_or_else(|| ClientError::message(format!("resource {uri} has no text")))?;
+    let mut arguments = serde_json::Map::new();
+    arguments.insert("city".into(), location.into());
+    arguments.insert("days".into(), forecast_days.to_string().into());
+    let prompt = client
+        .get_prompt("weather_report", arguments)
+        .await?
+        .messages
+        .first()
+        .and_then(|message| message.content.as_text())
+        .map(|text| text.text.clone())
+        .ok_or_else(|| ClientError::message("prompt weather_report has no text"))?;
+    Ok(Extras {
+        description,
+        resource,
+        prompt,
+    })
 }
 
 async fn call_both(
@@ -97,7 +205,11 @@ async fn call_both(
     } else {
         Vec::new()
     };
-    Ok(WeatherReport { weather, forecast })
+    Ok(WeatherReport {
+        weather,
+        forecast,
+        extras: None,
+    })
 }
 
 async fn call<T: serde::de::DeserializeOwned>(

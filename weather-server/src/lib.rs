@@ -1,15 +1,19 @@
 //! The seed's Weather Assistant MCP server, traced with mcp-trace.
 //!
-//! The tools live in [`tools`]; [`serve`] runs them over Streamable HTTP or
-//! stdio. Being a library too lets `weather-client --demo` run this same
+//! The seed's tools live in [`tools`]; a resource, a prompt and a tool that
+//! asks the client's model live in [`extras`]; [`serve`] runs them over
+//! Streamable HTTP or stdio. Being a library too lets `weather-client --demo` run this same
 //! server as a child process of its own binary.
 
+pub mod extras;
 pub mod tools;
 
 use std::future::Future;
 
 use clap::Parser;
-use mcp_trace_runtime::server::{serve_http, serve_stdio, DuplicateName, HttpOptions, McpServer};
+use mcp_trace_runtime::server::{
+    serve_http, serve_stdio, DuplicateName, HttpOptions, McpServer, McpServerBuilder,
+};
 
 /// Name the server reports in `initialize` and the default `service.name`.
 pub const SERVICE_NAME: &str = "weather-server";
@@ -44,7 +48,9 @@ pub struct ServerArgs {
     pub allow_hosts: Vec<String>,
 }
 
-/// The MCP server with the two weather tools.
+/// The MCP server: the seed's two weather tools (exactly those, as
+/// `tools/list` has always said), the resource `weather://{city}/current`
+/// and the prompt `weather_report`.
 ///
 /// ```
 /// use clap::Parser;
@@ -56,13 +62,33 @@ pub struct ServerArgs {
 ///
 /// # Errors
 ///
-/// Never for these two tools; a server whose lists clash does not start.
+/// Never for these lists; a server whose lists clash does not start.
 pub fn weather_server() -> Result<McpServer, DuplicateName> {
-    McpServer::with_tools(
-        "Weather Assistant",
-        env!("CARGO_PKG_VERSION"),
-        &[&tools::get_weather::TOOL, &tools::get_forecast::TOOL],
-    )
+    builder().build()
+}
+
+/// [`weather_server`] plus `describe_weather`, the tool that asks the
+/// client's model (`sampling/createMessage`): what `weather-client --demo`
+/// serves, its client answering with a local responder.
+///
+/// ```
+/// let names: Vec<_> = weather_server::demo_server()?.tools().iter().map(|t| t.name).collect();
+/// assert_eq!(names, ["get_weather", "get_forecast", "describe_weather"]);
+/// # Ok::<(), mcp_trace_runtime::server::DuplicateName>(())
+/// ```
+///
+/// # Errors
+///
+/// Never for these lists; a server whose lists clash does not start.
+pub fn demo_server() -> Result<McpServer, DuplicateName> {
+    builder().tools(&[&extras::describe_weather::TOOL]).build()
+}
+
+fn builder() -> McpServerBuilder {
+    McpServer::builder("Weather Assistant", env!("CARGO_PKG_VERSION"))
+        .tools(&[&tools::get_weather::TOOL, &tools::get_forecast::TOOL])
+        .resources(&[&extras::current_weather::RESOURCE])
+        .prompts(&[&extras::weather_report::PROMPT])
 }
 
 /// Serves until `shutdown` resolves (HTTP) or the client closes (stdio).
@@ -71,8 +97,17 @@ pub async fn serve(
     args: &ServerArgs,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    serve_server(weather_server()?, args, shutdown).await
+}
+
+/// [`serve`] with the given server (e.g. [`demo_server`]).
+pub async fn serve_server(
+    server: McpServer,
+    args: &ServerArgs,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     if args.stdio {
-        return serve_stdio(weather_server()?).await;
+        return serve_stdio(server).await;
     }
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
         .await
@@ -88,7 +123,7 @@ pub async fn serve(
         allowed_hosts: args.allow_hosts.clone(),
         ..HttpOptions::at(args.path.clone())
     };
-    serve_http(weather_server()?, listener, options, shutdown).await?;
+    serve_http(server, listener, options, shutdown).await?;
     Ok(())
 }
 
