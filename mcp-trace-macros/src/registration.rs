@@ -221,6 +221,60 @@ pub fn completions(runtime: &TokenStream, parameters: &[Parameter]) -> TokenStre
 
 /// `.defined_at(…)`: the function's path. Written inside the module of the
 /// function's name, `module_path!()` is exactly `crate::…::function`.
+/// What a registration's module holds besides its adapter: the definition
+/// constant (`TOOL`, `RESOURCE`, `PROMPT`) submitted to the registry.
+pub struct Definition {
+    /// What the module registers, for its doc: "the MCP tool `get_weather`".
+    pub what: String,
+    /// `TOOL`, `RESOURCE` or `PROMPT`.
+    pub constant: &'static str,
+    /// The constant's doc comment.
+    pub doc: &'static str,
+    /// Its type, e.g. `::mcp_trace_runtime::tool::ToolDefinition`.
+    pub ty: TokenStream,
+    /// Its value: the definition's builder chain.
+    pub value: TokenStream,
+}
+
+/// The expansion of every registration macro: the function as written (its
+/// parameter attributes taken off), and beside it a module of its name with
+/// `items` (argument struct, adapter…) and the definition constant, which is
+/// submitted to the link-time registry.
+pub fn module(function: &Function, items: TokenStream, definition: Definition) -> TokenStream {
+    let item = &function.item;
+    let vis = &item.vis;
+    let function_name = function.name();
+    let module_doc = format!(
+        "Registration of [`{function_name}`] as {}.",
+        definition.what
+    );
+    let Definition {
+        constant,
+        doc,
+        ty,
+        value,
+        ..
+    } = definition;
+    let constant = Ident::new(constant, Span::call_site());
+    quote! {
+        #item
+
+        #[doc = #module_doc]
+        #[allow(non_snake_case)]
+        #vis mod #function_name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #items
+
+            #[doc = #doc]
+            pub const #constant: #ty = #value;
+
+            ::mcp_trace_runtime::__private::inventory::submit!(#constant);
+        }
+    }
+}
+
 pub fn defined_at() -> TokenStream {
     quote!(.defined_at(::core::module_path!()))
 }

@@ -17,9 +17,7 @@ use crate::registration;
 pub fn expand(options: &PromptOptions, function: &mut Function) -> syn::Result<TokenStream> {
     let parameters = registration::take_parameters(function)?;
     let prompt = quote!(::mcp_trace_runtime::prompt);
-    let private = quote!(::mcp_trace_runtime::__private);
     let function_name = function.name().clone();
-    let vis = &function.item.vis;
     let name = match &options.name {
         Some(name) => name.value(),
         None => function.plain_name(),
@@ -87,32 +85,27 @@ pub fn expand(options: &PromptOptions, function: &mut Function) -> syn::Result<T
     definition.extend(registration::completions(&prompt, &parameters));
     definition.extend(registration::defined_at());
 
-    let item = &function.item;
-    let module_doc = format!("Registration of [`{function_name}`] as the MCP prompt `{name}`.");
-    Ok(quote! {
-        #item
+    let items = quote! {
+        /// The prompt's arguments, as `prompts/list` shows them.
+        pub const ARGUMENTS: &[#prompt::PromptParameter] = &[#(#listed),*];
 
-        #[doc = #module_doc]
-        #[allow(non_snake_case)]
-        #vis mod #function_name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            /// The prompt's arguments, as `prompts/list` shows them.
-            pub const ARGUMENTS: &[#prompt::PromptParameter] = &[#(#listed),*];
-
-            fn #get(#arguments: #prompt::Arguments) -> #prompt::PromptFuture {
-                ::std::boxed::Box::pin(async move {
-                    #(#parse)*
-                    let #output = super::#function_name(#(#bindings),*)#await_call;
-                    #messages
-                })
-            }
-
-            /// The prompt's definition, for an explicit list of prompts.
-            pub const PROMPT: #prompt::PromptDefinition = #definition;
-
-            #private::inventory::submit!(PROMPT);
+        fn #get(#arguments: #prompt::Arguments) -> #prompt::PromptFuture {
+            ::std::boxed::Box::pin(async move {
+                #(#parse)*
+                let #output = super::#function_name(#(#bindings),*)#await_call;
+                #messages
+            })
         }
-    })
+    };
+    Ok(registration::module(
+        function,
+        items,
+        registration::Definition {
+            what: format!("the MCP prompt `{name}`"),
+            constant: "PROMPT",
+            doc: " The prompt's definition, for an explicit list of prompts.",
+            ty: quote!(#prompt::PromptDefinition),
+            value: definition,
+        },
+    ))
 }

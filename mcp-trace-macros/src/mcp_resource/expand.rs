@@ -64,9 +64,7 @@ pub fn expand(options: &ResourceOptions, function: &mut Function) -> syn::Result
     }
 
     let resource = quote!(::mcp_trace_runtime::resource);
-    let private = quote!(::mcp_trace_runtime::__private);
     let function_name = function.name().clone();
-    let vis = &function.item.vis;
     let name = match &options.name {
         Some(name) => name.value(),
         None => function.plain_name(),
@@ -124,34 +122,26 @@ pub fn expand(options: &ResourceOptions, function: &mut Function) -> syn::Result
     definition.extend(registration::completions(&resource, &parameters));
     definition.extend(registration::defined_at());
 
-    let item = &function.item;
-    let module_doc = format!(
-        "Registration of [`{function_name}`] as the MCP resource `{}`.",
-        uri.value()
-    );
-    Ok(quote! {
-        #item
-
-        #[doc = #module_doc]
-        #[allow(non_snake_case)]
-        #vis mod #function_name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            fn #read(#request: #resource::ResourceRequest) -> #resource::ResourceFuture {
-                ::std::boxed::Box::pin(async move {
-                    #(#parse)*
-                    let #output = super::#function_name(#(#bindings),*)#await_call;
-                    #contents
-                })
-            }
-
-            /// The resource's definition, for an explicit list of resources.
-            pub const RESOURCE: #resource::ResourceDefinition = #definition;
-
-            #private::inventory::submit!(RESOURCE);
+    let items = quote! {
+        fn #read(#request: #resource::ResourceRequest) -> #resource::ResourceFuture {
+            ::std::boxed::Box::pin(async move {
+                #(#parse)*
+                let #output = super::#function_name(#(#bindings),*)#await_call;
+                #contents
+            })
         }
-    })
+    };
+    Ok(registration::module(
+        function,
+        items,
+        registration::Definition {
+            what: format!("the MCP resource `{}`", uri.value()),
+            constant: "RESOURCE",
+            doc: " The resource's definition, for an explicit list of resources.",
+            ty: quote!(#resource::ResourceDefinition),
+            value: definition,
+        },
+    ))
 }
 
 /// The variables of a URI template as the runtime matches it (RFC 6570

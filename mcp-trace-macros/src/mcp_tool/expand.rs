@@ -23,7 +23,6 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
     let tool = quote!(::mcp_trace_runtime::tool);
     let private = quote!(::mcp_trace_runtime::__private);
     let function_name = function.name().clone();
-    let vis = &function.item.vis;
     let name = match &options.name {
         Some(name) => name.value(),
         None => function.plain_name(),
@@ -110,41 +109,37 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
     }
     definition.extend(registration::defined_at());
 
-    let item = &function.item;
-    let module_doc = format!("Registration of [`{function_name}`] as the MCP tool `{name}`.");
-    Ok(quote! {
-        #item
-
-        #[doc = #module_doc]
-        #[allow(non_snake_case)]
-        #vis mod #function_name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            #[doc(hidden)]
-            #[derive(#private::serde::Deserialize, #private::schemars::JsonSchema)]
-            #[serde(crate = "::mcp_trace_runtime::__private::serde")]
-            #deny_unknown
-            #[schemars(crate = "::mcp_trace_runtime::__private::schemars")]
-            pub struct #arguments_struct {
-                #(#struct_fields)*
-            }
-            #(#default_fns)*
-
-            fn #call(#arguments: #tool::Arguments) -> #tool::ToolFuture {
-                ::std::boxed::Box::pin(async move {
-                    let #arguments_struct { #(#names: #bindings),* } =
-                        #tool::parse_arguments(#of, #arguments)?;
-                    let #output = super::#function_name(#(#bindings),*)#await_call;
-                    ::std::result::Result::Ok(#to_output)
-                })
-            }
-            #output_schema
-
-            /// The tool's definition, for an explicit list of tools.
-            pub const TOOL: #tool::ToolDefinition = #definition;
-
-            #private::inventory::submit!(TOOL);
+    let items = quote! {
+        #[doc(hidden)]
+        #[derive(#private::serde::Deserialize, #private::schemars::JsonSchema)]
+        #[serde(crate = "::mcp_trace_runtime::__private::serde")]
+        #deny_unknown
+        #[schemars(crate = "::mcp_trace_runtime::__private::schemars")]
+        pub struct #arguments_struct {
+            #(#struct_fields)*
         }
-    })
+        #(#default_fns)*
+
+        fn #call(#arguments: #tool::Arguments) -> #tool::ToolFuture {
+            ::std::boxed::Box::pin(async move {
+                let #arguments_struct { #(#names: #bindings),* } =
+                    #tool::parse_arguments(#of, #arguments)?;
+                let #output = super::#function_name(#(#bindings),*)#await_call;
+                ::std::result::Result::Ok(#to_output)
+            })
+        }
+        #output_schema
+
+    };
+    Ok(registration::module(
+        function,
+        items,
+        registration::Definition {
+            what: format!("the MCP tool `{name}`"),
+            constant: "TOOL",
+            doc: " The tool's definition, for an explicit list of tools.",
+            ty: quote!(#tool::ToolDefinition),
+            value: definition,
+        },
+    ))
 }
