@@ -607,6 +607,19 @@ fn assert_invalid_params(response: &Value, needles: &[&str]) {
     assert_eq!(response["error"]["code"], -32602, "{response}");
     assert!(response.get("result").is_none(), "{response}");
     let message = response["error"]["message"].as_str().unwrap_or_default();
+    assert_names(message, needles);
+}
+
+/// A tool result with `isError` whose text names the problem.
+fn assert_tool_error(response: &Value, needles: &[&str]) {
+    assert_eq!(response["result"]["isError"], true, "{response}");
+    let message = response["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert_names(message, needles);
+}
+
+fn assert_names(message: &str, needles: &[&str]) {
     for needle in needles {
         assert!(
             message.contains(needle),
@@ -639,12 +652,13 @@ async fn edge_cases_against_one_server() {
     let wrong_type = session
         .call_tool("get_weather", json!({"location": 5}))
         .await;
-    assert_invalid_params(
+    // Bad arguments are a tool execution error, so a model can correct itself.
+    assert_tool_error(
         &wrong_type,
         &["get_weather", "invalid type", "expected a string"],
     );
     let missing = session.call_tool("get_forecast", json!({"days": 2})).await;
-    assert_invalid_params(&missing, &["get_forecast", "missing field `location`"]);
+    assert_tool_error(&missing, &["get_forecast", "missing field `location`"]);
 
     // The session and the server still serve normal calls.
     let fine = session
