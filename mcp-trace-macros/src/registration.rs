@@ -15,7 +15,7 @@ use crate::function::Function;
 use crate::stack::{self, Layer};
 
 /// The parameter attributes the registration macros read and remove.
-const PARAMETER_ATTRIBUTES: [&str; 3] = ["doc", "default", "complete"];
+const PARAMETER_ATTRIBUTES: [&str; 4] = ["doc", "default", "complete", "rename"];
 
 /// Parses the options with `parse`, the item, checks the stack and what
 /// every registration refuses, then expands with `expand`. On error, the
@@ -83,8 +83,11 @@ fn validate(layer: Layer, function: &Function) -> syn::Result<()> {
 pub struct Parameter {
     /// As written (`r#type` included).
     pub ident: Ident,
-    /// Its name on the wire (`type` for `r#type`).
+    /// Its name on the wire (`type` for `r#type`, or what `#[rename = "…"]`
+    /// says).
     pub name: String,
+    /// `#[rename = "…"]`: the attribute, when given.
+    pub rename: Option<Attribute>,
     pub ty: Type,
     /// The whole `name: Type`, for errors.
     pub span: Span,
@@ -121,7 +124,7 @@ impl Parameter {
     }
 }
 
-/// Removes `#[doc]`, `#[default(…)]` and `#[complete(…)]` from the
+/// Removes `#[doc]`, `#[default(…)]`, `#[complete(…)]` and `#[rename = "…"]` from the
 /// parameters (Rust accepts none of them there) and returns the parameters
 /// with them. (`validate` has refused parameters that are not plain names.)
 pub fn take_parameters(function: &mut Function) -> syn::Result<Vec<Parameter>> {
@@ -139,6 +142,7 @@ pub fn take_parameters(function: &mut Function) -> syn::Result<Vec<Parameter>> {
             docs: Vec::new(),
             default: None,
             complete: None,
+            rename: None,
         };
         let mut kept = Vec::new();
         for attribute in typed.attrs.drain(..) {
@@ -153,6 +157,24 @@ pub fn take_parameters(function: &mut Function) -> syn::Result<Vec<Parameter>> {
                 };
                 let value = list.parse_args::<Expr>()?;
                 parameter.default = Some((attribute, value));
+            } else if attribute.path().is_ident("rename") {
+                let renamed =
+                    match &attribute.meta {
+                        Meta::NameValue(syn::MetaNameValue {
+                            value:
+                                Expr::Lit(syn::ExprLit {
+                                    lit: syn::Lit::Str(name),
+                                    ..
+                                }),
+                            ..
+                        }) if !name.value().is_empty() => name.value(),
+                        _ => return Err(syn::Error::new_spanned(
+                            &attribute,
+                            "write the name on the wire as a string: #[rename = \"resourceUri\"]",
+                        )),
+                    };
+                parameter.name = renamed;
+                parameter.rename = Some(attribute);
             } else if attribute.path().is_ident("complete") {
                 let Meta::List(list) = &attribute.meta else {
                     return Err(syn::Error::new_spanned(

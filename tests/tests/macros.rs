@@ -717,3 +717,61 @@ async fn output_schemas_match_the_structured_content() {
     assert!(result.structured_content.is_none());
     assert!(matches!(&result.content[..], [block] if block.as_image().is_some()));
 }
+
+/// Looks up a station by its wire name.
+#[mcp_tool]
+fn station_by_id(#[rename = "stationId"] station_id: String) -> String {
+    format!("station {station_id}")
+}
+
+/// A camelCase prompt argument.
+#[mcp_prompt]
+fn embed(#[rename = "resourceUri"] resource_uri: String) -> String {
+    format!("embed {resource_uri}")
+}
+
+/// A camelCase template variable.
+#[mcp_resource(uri_template = "test://stations/{stationId}")]
+fn station(
+    #[rename = "stationId"]
+    #[complete(styles)]
+    station_id: String,
+) -> String {
+    format!("station {station_id}")
+}
+
+#[tokio::test]
+async fn renamed_parameters_go_by_their_wire_names() {
+    let schema = (station_by_id::TOOL.input_schema)();
+    assert!(
+        schema["properties"].get("stationId").is_some(),
+        "{schema:?}"
+    );
+    assert!(
+        schema["properties"].get("station_id").is_none(),
+        "{schema:?}"
+    );
+    let arguments = serde_json::json!({"stationId": "LFPG"});
+    let output = (station_by_id::TOOL.call)(arguments.as_object().cloned().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        output,
+        mcp_trace_runtime::tool::ToolOutput::Text("station LFPG".into())
+    );
+
+    assert_eq!(embed::ARGUMENTS[0].name, "resourceUri");
+    let arguments = serde_json::json!({"resourceUri": "test://x"});
+    let rendered = (embed::PROMPT.get)(arguments.as_object().cloned().unwrap())
+        .await
+        .unwrap();
+    let message = serde_json::to_value(&rendered.messages[0]).unwrap();
+    assert_eq!(message["content"]["text"], "embed test://x");
+
+    let contents = read(&station::RESOURCE, "test://stations/LFPG")
+        .await
+        .unwrap();
+    let contents = serde_json::to_value(&contents[0]).unwrap();
+    assert_eq!(contents["text"], "station LFPG");
+    assert_eq!(station::RESOURCE.completions[0].argument, "stationId");
+}

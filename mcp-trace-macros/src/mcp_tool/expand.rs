@@ -42,9 +42,14 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
             let path = default_fn(parameter).to_string();
             quote!(#[serde(default = #path)])
         });
+        let rename = parameter.rename.as_ref().map(|_| {
+            let name = &parameter.name;
+            quote!(#[serde(rename = #name)])
+        });
         quote! {
             #(#docs)*
             #default
+            #rename
             pub #ident: #ty,
         }
     });

@@ -388,12 +388,12 @@ fn test_prompt_with_arguments(
 
 /// A prompt that includes an embedded resource
 #[mcp_prompt(title = "Prompt With Embedded Resource")]
-#[allow(non_snake_case)] // the suite's argument name
 fn test_prompt_with_embedded_resource(
     /// URI of the resource to embed
-    resourceUri: String,
+    #[rename = "resourceUri"]
+    resource_uri: String,
 ) -> Vec<PromptMessage> {
-    let resource = ResourceContents::text("Embedded resource content for testing.", resourceUri)
+    let resource = ResourceContents::text("Embedded resource content for testing.", resource_uri)
         .with_mime_type("text/plain");
     vec![
         PromptMessage::new(Role::User, ContentBlock::resource(resource)),
