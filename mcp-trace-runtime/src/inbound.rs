@@ -16,8 +16,7 @@ use http::request::Parts;
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{Context, KeyValue};
-use rmcp::model::ErrorCode;
-use rmcp::model::{CallToolResult, Extensions, NotificationMetaObject};
+use rmcp::model::{CallToolResult, ErrorCode, Extensions, NotificationMetaObject};
 use rmcp::service::{NotificationContext, Peer, RequestContext, ServiceRole};
 use rmcp::{ErrorData, RoleServer};
 use serde_json::{Map, Value};
@@ -26,8 +25,7 @@ use tokio_util::sync::CancellationToken;
 use crate::caller::Caller;
 use crate::conventions::{self as mcp, Operation, Outcome, Target, Transport};
 use crate::metrics;
-use crate::scope::ClientLogLevel;
-use crate::scope::{ObservationClaim, ServedRequest, MCP_SESSION_ID_HEADER};
+use crate::scope::{ClientLogLevel, ObservationClaim, ServedRequest, MCP_SESSION_ID_HEADER};
 
 /// The peer address of an HTTP connection, put in each request's extensions
 /// by the HTTP server so the SERVER span can record `client.address`.

@@ -355,6 +355,69 @@ where
     }
 }
 
+/// The logging level a client set for its session with `logging/setLevel`,
+/// shared by every request of that session; unset until it does (and then
+/// every level is sent, as the TypeScript SDK does).
+///
+/// [`TracedServer`](crate::server::TracedServer) keeps one per session and
+/// records what the client sets, whatever the handler does with it.
+///
+/// ```
+/// use mcp_trace_runtime::scope::ClientLogLevel;
+/// use rmcp::model::LoggingLevel;
+///
+/// let level = ClientLogLevel::default();
+/// assert!(level.allows(LoggingLevel::Debug));
+/// level.set(LoggingLevel::Warning);
+/// assert!(!level.allows(LoggingLevel::Info));
+/// assert!(level.allows(LoggingLevel::Error));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ClientLogLevel(Arc<std::sync::atomic::AtomicU8>);
+
+#[allow(deprecated)] // rmcp deprecates logging (SEP-2577) but still routes it.
+impl ClientLogLevel {
+    /// Records the level the client asked for.
+    pub fn set(&self, level: rmcp::model::LoggingLevel) {
+        self.0
+            .store(severity(level) + 1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The level set, if any.
+    pub fn get(&self) -> Option<rmcp::model::LoggingLevel> {
+        use rmcp::model::LoggingLevel::*;
+        let levels = [
+            Debug, Info, Notice, Warning, Error, Critical, Alert, Emergency,
+        ];
+        match self.0.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => None,
+            stored => levels.get(usize::from(stored - 1)).copied(),
+        }
+    }
+
+    /// Whether a message at `level` goes to the client.
+    pub fn allows(&self, level: rmcp::model::LoggingLevel) -> bool {
+        self.get()
+            .is_none_or(|threshold| severity(level) >= severity(threshold))
+    }
+}
+
+/// RFC 5424 order, least severe first.
+#[allow(deprecated)]
+fn severity(level: rmcp::model::LoggingLevel) -> u8 {
+    use rmcp::model::LoggingLevel::*;
+    match level {
+        Debug => 0,
+        Info => 1,
+        Notice => 2,
+        Warning => 3,
+        Error => 4,
+        Critical => 5,
+        Alert => 6,
+        Emergency => 7,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -477,68 +540,5 @@ mod tests {
         let junk = serde_json::json!({ "traceparent": "junk" });
         request.meta = junk.as_object().cloned();
         assert_eq!(trace(&request), "11111111111111111111111111111111");
-    }
-}
-
-/// The logging level a client set for its session with `logging/setLevel`,
-/// shared by every request of that session; unset until it does (and then
-/// every level is sent, as the TypeScript SDK does).
-///
-/// [`TracedServer`](crate::server::TracedServer) keeps one per session and
-/// records what the client sets, whatever the handler does with it.
-///
-/// ```
-/// use mcp_trace_runtime::scope::ClientLogLevel;
-/// use rmcp::model::LoggingLevel;
-///
-/// let level = ClientLogLevel::default();
-/// assert!(level.allows(LoggingLevel::Debug));
-/// level.set(LoggingLevel::Warning);
-/// assert!(!level.allows(LoggingLevel::Info));
-/// assert!(level.allows(LoggingLevel::Error));
-/// ```
-#[derive(Debug, Clone, Default)]
-pub struct ClientLogLevel(Arc<std::sync::atomic::AtomicU8>);
-
-#[allow(deprecated)] // rmcp deprecates logging (SEP-2577) but still routes it.
-impl ClientLogLevel {
-    /// Records the level the client asked for.
-    pub fn set(&self, level: rmcp::model::LoggingLevel) {
-        self.0
-            .store(severity(level) + 1, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// The level set, if any.
-    pub fn get(&self) -> Option<rmcp::model::LoggingLevel> {
-        use rmcp::model::LoggingLevel::*;
-        let levels = [
-            Debug, Info, Notice, Warning, Error, Critical, Alert, Emergency,
-        ];
-        match self.0.load(std::sync::atomic::Ordering::Relaxed) {
-            0 => None,
-            stored => levels.get(usize::from(stored - 1)).copied(),
-        }
-    }
-
-    /// Whether a message at `level` goes to the client.
-    pub fn allows(&self, level: rmcp::model::LoggingLevel) -> bool {
-        self.get()
-            .is_none_or(|threshold| severity(level) >= severity(threshold))
-    }
-}
-
-/// RFC 5424 order, least severe first.
-#[allow(deprecated)]
-fn severity(level: rmcp::model::LoggingLevel) -> u8 {
-    use rmcp::model::LoggingLevel::*;
-    match level {
-        Debug => 0,
-        Info => 1,
-        Notice => 2,
-        Warning => 3,
-        Error => 4,
-        Critical => 5,
-        Alert => 6,
-        Emergency => 7,
     }
 }

@@ -341,9 +341,8 @@ impl ServerHandler for McpServer {
                 None,
             ));
         };
-        let what = format!("tool {}", definition.name);
         let call = (definition.call)(request.arguments.unwrap_or_default());
-        let result = match isolated(&what, call).await {
+        let result = match isolated(("tool", definition.name), call).await {
             Ok(Ok(output)) => tool::result_of(output, listed.output_schema.as_deref()),
             // Per the spec, bad arguments are a tool execution error: the
             // model reads it and can correct its call.
@@ -390,12 +389,11 @@ impl ServerHandler for McpServer {
         let Some((definition, variables)) = self.catalog.resource(&request.uri) else {
             return Err(unknown_resource(&request.uri));
         };
-        let what = format!("resource {}", request.uri);
         let read = (definition.read)(ResourceRequest {
-            uri: request.uri,
+            uri: request.uri.clone(),
             variables,
         });
-        let contents = answer(isolated(&what, read).await)?;
+        let contents = answer(isolated(("resource", &request.uri), read).await)?;
         Ok(ReadResourceResult::new(contents).into())
     }
 
@@ -446,9 +444,8 @@ impl ServerHandler for McpServer {
                 None,
             ));
         };
-        let what = format!("prompt {}", definition.name);
         let get = (definition.get)(request.arguments.unwrap_or_default());
-        Ok(answer(isolated(&what, get).await)?.into())
+        Ok(answer(isolated(("prompt", definition.name), get).await)?.into())
     }
 
     async fn complete(
@@ -516,18 +513,21 @@ fn answer<T>(outcome: Result<Result<T, CallError>, String>) -> Result<T, ErrorDa
 /// call is dropped (the layer drops a cancelled request's handler). The
 /// request scope and the current context (the SERVER span in native mode) go
 /// with the task: a spawned task inherits neither.
+///
+/// `(kind, name)` names the registration in the message of a failure, which
+/// is only written when there is one.
 async fn isolated<T: Send + 'static>(
-    what: &str,
+    (kind, name): (&str, &str),
     future: impl Future<Output = T> + Send + 'static,
 ) -> Result<T, String> {
     let mut task = AbortOnDrop(tokio::spawn(bind_current(future)));
     match (&mut task.0).await {
         Ok(value) => Ok(value),
         Err(error) if error.is_panic() => Err(format!(
-            "{what} panicked: {}",
+            "{kind} {name} panicked: {}",
             panic_message(&*error.into_panic())
         )),
-        Err(_) => Err(format!("{what} was cancelled")),
+        Err(_) => Err(format!("{kind} {name} was cancelled")),
     }
 }
 
