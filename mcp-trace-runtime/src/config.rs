@@ -16,6 +16,12 @@
 //! - Metrics export is opt-in (`OTEL_METRICS_EXPORTER=otlp`); its endpoint,
 //!   protocol, headers and timeout follow the same rules as the traces', with
 //!   `OTEL_EXPORTER_OTLP_METRICS_*` in place of `OTEL_EXPORTER_OTLP_TRACES_*`.
+//! - Logs follow the traces: unless `OTEL_LOGS_EXPORTER` says otherwise, they
+//!   go over OTLP when the traces do and an endpoint for them is known (the
+//!   traces use the default endpoint, or `OTEL_EXPORTER_OTLP_ENDPOINT` or
+//!   `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT` is set), and into `MCP_TRACE_FILE`;
+//!   never to Langfuse, which does not ingest logs. `MCP_TRACE_LOG_LEVEL`
+//!   (default `info`) picks the records; `off` stops log export everywhere.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -34,6 +40,8 @@ const DEFAULT_OTLP_HTTP_ENDPOINT: &str = "http://localhost:4318";
 const DEFAULT_OTLP_GRPC_ENDPOINT: &str = "http://localhost:4317";
 const DEFAULT_OTLP_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_METRIC_EXPORT_INTERVAL: Duration = Duration::from_secs(60);
+/// `MCP_TRACE_LOG_LEVEL` when unset: what most services log in production.
+pub const DEFAULT_LOG_LEVEL: &str = "info";
 
 /// Everything [`crate::install`] needs, parsed and validated.
 ///
@@ -84,6 +92,9 @@ pub struct Config {
     /// MCP operation-duration metrics: off unless `OTEL_METRICS_EXPORTER`
     /// names `otlp` or code adds a destination (see [`crate::metrics`]).
     pub metrics: MetricsConfig,
+    /// OpenTelemetry logs from `tracing` events and `log` records (see
+    /// [`crate::logs`]): on by default wherever the traces go over OTLP.
+    pub logs: LogsConfig,
 }
 
 /// Where the MCP operation-duration metrics go (see [`crate::metrics`]).
@@ -131,6 +142,98 @@ impl Default for MetricsConfig {
             otlp: None,
             extra_otlp: Vec::new(),
             export_interval: DEFAULT_METRIC_EXPORT_INTERVAL,
+        }
+    }
+}
+
+/// Where `tracing` events and `log` records go as OpenTelemetry logs, each
+/// carrying the trace and span id of the call it was emitted in (see
+/// [`crate::logs`]).
+///
+/// On by default wherever the traces go over OTLP (see the module
+/// documentation for the exact rule) and into `MCP_TRACE_FILE`; Langfuse gets
+/// none, it does not ingest logs.
+///
+/// ```
+/// use mcp_trace_runtime::config::{Config, OtlpTarget};
+/// let config = Config::from_lookup("demo", |name| match name {
+///     "OTEL_EXPORTER_OTLP_ENDPOINT" => Some("http://collector:4318".into()),
+///     "MCP_TRACE_LOG_LEVEL" => Some("warn,weather_server=debug".into()),
+///     _ => None,
+/// })
+/// .unwrap();
+/// assert_eq!(
+///     config.logs.otlp.as_ref().unwrap().endpoint,
+///     "http://collector:4318/v1/logs"
+/// );
+/// assert_eq!(config.logs.level, "warn,weather_server=debug");
+/// assert!(config.logs.is_enabled());
+///
+/// let mut config = Config::from_lookup("demo", |name| match name {
+///     "OTEL_LOGS_EXPORTER" => Some("none".into()),
+///     _ => None,
+/// })
+/// .unwrap();
+/// assert!(!config.logs.is_enabled());
+/// config
+///     .logs
+///     .extra_otlp
+///     .push(OtlpTarget::http_logs("http://127.0.0.1:4318"));
+/// assert!(config.logs.is_enabled());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogsConfig {
+    /// The standard OTLP logs exporter, with `OTEL_EXPORTER_OTLP_LOGS_*`
+    /// beating `OTEL_EXPORTER_OTLP_*`.
+    pub otlp: Option<OtlpTarget>,
+    /// Further OTLP logs destinations set in code (the demo adds its embedded
+    /// collector here); full URLs, e.g. from [`OtlpTarget::http_logs`].
+    pub extra_otlp: Vec<OtlpTarget>,
+    /// `OTEL_LOGS_EXPORTER` contains `console`: one line per record on stdout.
+    pub console: bool,
+    /// `MCP_TRACE_FILE`: log export requests as OTLP-JSON lines, in the same
+    /// file as the spans.
+    pub file: Option<PathBuf>,
+    /// `MCP_TRACE_LOG_LEVEL`: which records are exported, and which `tracing`
+    /// spans join the trace, in `tracing_subscriber`'s `Targets` syntax
+    /// (`info`, `warn,my_crate=debug`, `off`); validated when parsed.
+    pub level: String,
+}
+
+impl LogsConfig {
+    /// Whether any record can be exported: a destination is configured and
+    /// the level is not `off`.
+    pub fn is_enabled(&self) -> bool {
+        let destination = self.otlp.is_some()
+            || !self.extra_otlp.is_empty()
+            || self.console
+            || self.file.is_some();
+        destination && !level_is_off(&self.level)
+    }
+
+    /// [`LogsConfig::level`] as a filter; an error names `MCP_TRACE_LOG_LEVEL`
+    /// when code set a level that does not parse.
+    ///
+    /// ```
+    /// let config = mcp_trace_runtime::Config::from_lookup("demo", |_| None).unwrap();
+    /// let filter = config.logs.filter().unwrap();
+    /// assert!(filter.would_enable("my_crate", &tracing::Level::INFO));
+    /// assert!(!filter.would_enable("my_crate", &tracing::Level::DEBUG));
+    /// ```
+    pub fn filter(&self) -> Result<tracing_subscriber::filter::Targets, Error> {
+        parse_log_level(&self.level)
+    }
+}
+
+impl Default for LogsConfig {
+    /// No destination, level `info`.
+    fn default() -> Self {
+        LogsConfig {
+            otlp: None,
+            extra_otlp: Vec::new(),
+            console: false,
+            file: None,
+            level: DEFAULT_LOG_LEVEL.to_string(),
         }
     }
 }
@@ -190,6 +293,20 @@ impl OtlpTarget {
     pub fn http_metrics(base_url: &str) -> OtlpTarget {
         OtlpTarget {
             endpoint: METRICS_SIGNAL.url(base_url, Protocol::HttpProtobuf),
+            ..OtlpTarget::http(base_url)
+        }
+    }
+
+    /// OTLP/HTTP protobuf logs to a collector at `base_url` (`/v1/logs` is
+    /// appended), for [`LogsConfig::extra_otlp`].
+    ///
+    /// ```
+    /// let target = mcp_trace_runtime::config::OtlpTarget::http_logs("http://127.0.0.1:4318");
+    /// assert_eq!(target.endpoint, "http://127.0.0.1:4318/v1/logs");
+    /// ```
+    pub fn http_logs(base_url: &str) -> OtlpTarget {
+        OtlpTarget {
+            endpoint: LOGS_SIGNAL.url(base_url, Protocol::HttpProtobuf),
             ..OtlpTarget::http(base_url)
         }
     }
@@ -318,7 +435,7 @@ impl Config {
 
         let exporters = match var("OTEL_TRACES_EXPORTER") {
             None => None,
-            Some(value) => Some(parse_exporters(&value)?),
+            Some(value) => Some(parse_exporters("OTEL_TRACES_EXPORTER", &value)?),
         };
         let endpoint_set = var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_some()
             || var("OTEL_EXPORTER_OTLP_ENDPOINT").is_some();
@@ -332,6 +449,7 @@ impl Config {
             None
         };
         let metrics = parse_metrics(&var)?;
+        let logs = parse_logs(&var, otlp.as_ref(), trace_file.clone())?;
 
         let sampler = parse_sampler(&var)?;
         let propagators = match var("OTEL_PROPAGATORS") {
@@ -366,6 +484,10 @@ impl Config {
             "OTEL_BSP_MAX_QUEUE_SIZE",
             "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
             "OTEL_BSP_EXPORT_TIMEOUT",
+            "OTEL_BLRP_SCHEDULE_DELAY",
+            "OTEL_BLRP_MAX_QUEUE_SIZE",
+            "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE",
+            "OTEL_BLRP_EXPORT_TIMEOUT",
         ] {
             if let Some(value) = var(name) {
                 parse_positive(name, &value)?;
@@ -388,6 +510,7 @@ impl Config {
             value_length_limit,
             inbound_context,
             metrics,
+            logs,
         })
     }
 }
@@ -397,7 +520,7 @@ struct ExporterList {
     console: bool,
 }
 
-fn parse_exporters(value: &str) -> Result<ExporterList, Error> {
+fn parse_exporters(variable: &'static str, value: &str) -> Result<ExporterList, Error> {
     let mut list = ExporterList {
         otlp: false,
         console: false,
@@ -409,7 +532,7 @@ fn parse_exporters(value: &str) -> Result<ExporterList, Error> {
             "none" => {}
             _ => {
                 return Err(Error::InvalidSetting {
-                    variable: "OTEL_TRACES_EXPORTER",
+                    variable,
                     value: value.to_string(),
                     problem: format!("unknown exporter {name:?}"),
                     accepted: "a comma list of otlp, console, none",
@@ -444,6 +567,14 @@ const METRICS_SIGNAL: OtlpSignal = OtlpSignal {
     protocol: "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
     headers: "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
     timeout: "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT",
+};
+
+const LOGS_SIGNAL: OtlpSignal = OtlpSignal {
+    path: "/v1/logs",
+    endpoint: "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+    protocol: "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL",
+    headers: "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
+    timeout: "OTEL_EXPORTER_OTLP_LOGS_TIMEOUT",
 };
 
 impl OtlpSignal {
@@ -554,6 +685,81 @@ fn parse_metrics(var: &impl Fn(&str) -> Option<String>) -> Result<MetricsConfig,
         otlp,
         extra_otlp: Vec::new(),
         export_interval,
+    })
+}
+
+fn parse_logs(
+    var: &impl Fn(&str) -> Option<String>,
+    traces_otlp: Option<&OtlpTarget>,
+    trace_file: Option<PathBuf>,
+) -> Result<LogsConfig, Error> {
+    let exporters = match var("OTEL_LOGS_EXPORTER") {
+        None => None,
+        Some(value) => Some(parse_exporters("OTEL_LOGS_EXPORTER", &value)?),
+    };
+    let otlp_on = match &exporters {
+        Some(list) => list.otlp,
+        // Follow the traces, but never guess: a traces-only endpoint says
+        // nothing about where a collector takes logs.
+        None => traces_otlp.is_some_and(|traces| {
+            traces.endpoint_is_default
+                || var("OTEL_EXPORTER_OTLP_ENDPOINT").is_some()
+                || var(LOGS_SIGNAL.endpoint).is_some()
+        }),
+    };
+    let otlp = if otlp_on {
+        Some(parse_otlp(var, &LOGS_SIGNAL)?)
+    } else {
+        None
+    };
+    let level = match var("MCP_TRACE_LOG_LEVEL") {
+        None => DEFAULT_LOG_LEVEL.to_string(),
+        Some(value) => {
+            parse_log_level(&value)?;
+            value.trim().to_string()
+        }
+    };
+    Ok(LogsConfig {
+        otlp,
+        extra_otlp: Vec::new(),
+        console: exporters.is_some_and(|list| list.console),
+        file: trace_file,
+        level,
+    })
+}
+
+/// `MCP_TRACE_LOG_LEVEL` in `Targets` syntax: a bare level is the default,
+/// `target=level` entries refine it.
+fn parse_log_level(value: &str) -> Result<tracing_subscriber::filter::Targets, Error> {
+    use tracing_subscriber::filter::LevelFilter;
+    let invalid = |problem: String| Error::InvalidSetting {
+        variable: "MCP_TRACE_LOG_LEVEL",
+        value: value.to_string(),
+        problem,
+        accepted: "a level (trace, debug, info, warn, error, off) and/or a comma list of \
+                   target=level, e.g. info,my_crate=debug",
+    };
+    // `Targets` reads a bare word as a target enabled at every level, so a
+    // misspelt level ("inof") would silently export everything of a target
+    // nobody has; a bare entry must be a level here.
+    for entry in value.split(',').map(str::trim) {
+        if !entry.is_empty() && !entry.contains('=') && entry.parse::<LevelFilter>().is_err() {
+            return Err(invalid(format!("{entry:?} is not a level")));
+        }
+    }
+    value
+        .trim()
+        .parse()
+        .map_err(|error| invalid(format!("not a level filter ({error})")))
+}
+
+/// Whether `level` lets no record through (an unparsable level counts as
+/// not off: [`LogsConfig::filter`] reports it).
+fn level_is_off(level: &str) -> bool {
+    use tracing_subscriber::filter::LevelFilter;
+    parse_log_level(level).is_ok_and(|targets| {
+        targets.default_level().unwrap_or(LevelFilter::OFF) == LevelFilter::OFF
+            && targets.iter().all(|(_, level)| level == LevelFilter::OFF)
     })
 }
 
@@ -1143,6 +1349,168 @@ mod tests {
             "{message}"
         );
         assert!(!message.contains("top-secret"), "{message}");
+    }
+
+    #[test]
+    fn logs_follow_the_traces_by_default() {
+        // Nothing set: traces and logs both go to the default endpoint.
+        let logs = parse(&[]).unwrap().logs;
+        let otlp = logs.otlp.clone().unwrap();
+        assert_eq!(otlp.endpoint, "http://localhost:4318/v1/logs");
+        assert!(otlp.endpoint_is_default);
+        assert_eq!(logs.level, "info");
+        assert!(!logs.console);
+        assert!(logs.is_enabled());
+        // The generic endpoint gets /v1/logs.
+        let logs = parse(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/")])
+            .unwrap()
+            .logs;
+        assert_eq!(logs.otlp.unwrap().endpoint, "http://c:4318/v1/logs");
+        // A traces-only endpoint says nothing about logs: no guess.
+        let config = parse(&[(
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "http://t:4318/v1/traces",
+        )])
+        .unwrap();
+        assert!(config.otlp.is_some());
+        assert_eq!(config.logs.otlp, None);
+        // Traces off over OTLP: logs too, unless asked for.
+        let config = parse(&[("OTEL_TRACES_EXPORTER", "console")]).unwrap();
+        assert_eq!(config.logs.otlp, None);
+        assert!(!config.logs.is_enabled());
+        let config = parse(&[
+            ("OTEL_TRACES_EXPORTER", "none"),
+            ("OTEL_LOGS_EXPORTER", "otlp,console"),
+        ])
+        .unwrap();
+        assert!(config.logs.otlp.is_some() && config.logs.console);
+        // Langfuse alone: no OTLP traces, and Langfuse takes no logs.
+        let langfuse =
+            parse(&[("LANGFUSE_PUBLIC_KEY", "pk"), ("LANGFUSE_SECRET_KEY", "sk")]).unwrap();
+        assert_eq!(langfuse.logs, LogsConfig::default());
+        assert!(!langfuse.logs.is_enabled());
+        // The trace file gets the logs too.
+        let config = parse(&[("MCP_TRACE_FILE", "/tmp/trace.jsonl")]).unwrap();
+        assert_eq!(config.logs.otlp, None);
+        assert_eq!(config.logs.file, Some(PathBuf::from("/tmp/trace.jsonl")));
+        assert!(config.logs.is_enabled());
+        // `none` leaves the file; level `off` stops everything.
+        let config = parse(&[
+            ("OTEL_LOGS_EXPORTER", "none"),
+            ("MCP_TRACE_FILE", "/tmp/trace.jsonl"),
+        ])
+        .unwrap();
+        assert_eq!(config.logs.otlp, None);
+        assert!(config.logs.is_enabled());
+        let config = parse(&[
+            ("MCP_TRACE_LOG_LEVEL", " off "),
+            ("MCP_TRACE_FILE", "/tmp/t"),
+        ])
+        .unwrap();
+        assert_eq!(config.logs.level, "off");
+        assert!(!config.logs.is_enabled());
+        assert!(parse(&[("MCP_TRACE_LOG_LEVEL", "off,my_crate=warn")])
+            .unwrap()
+            .logs
+            .is_enabled());
+    }
+
+    #[test]
+    fn logs_endpoints_follow_the_exporter_spec() {
+        let config = parse(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"),
+            ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "https://l:443/custom"),
+            ("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "http/json"),
+            ("OTEL_EXPORTER_OTLP_HEADERS", "api-key=generic"),
+            ("OTEL_EXPORTER_OTLP_LOGS_HEADERS", "api-key=logs"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+            ("OTEL_EXPORTER_OTLP_LOGS_TIMEOUT", "700"),
+            ("MCP_TRACE_LOG_LEVEL", "warn,weather_server=debug"),
+        ])
+        .unwrap();
+        let logs = config.logs.otlp.clone().unwrap();
+        // Used verbatim, like the traces' signal endpoint.
+        assert_eq!(logs.endpoint, "https://l:443/custom");
+        assert!(!logs.endpoint_is_default);
+        assert_eq!(logs.protocol, Protocol::HttpJson);
+        assert_eq!(logs.headers, vec![("api-key".into(), "logs".into())]);
+        assert_eq!(logs.timeout, Duration::from_millis(700));
+        let traces = config.otlp.unwrap();
+        assert_eq!(traces.endpoint, "http://c:4318/v1/traces");
+        assert_eq!(traces.protocol, Protocol::HttpProtobuf);
+        assert_eq!(traces.headers, vec![("api-key".into(), "generic".into())]);
+        let filter = config.logs.filter().unwrap();
+        use tracing::Level;
+        assert!(filter.would_enable("weather_server::tools", &Level::DEBUG));
+        assert!(!filter.would_enable("rmcp", &Level::INFO));
+        assert!(filter.would_enable("rmcp", &Level::WARN));
+        // Only the logs endpoint set: logs follow it even with traces on the default.
+        let config =
+            parse(&[("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http://l:4318/v1/logs")]).unwrap();
+        assert_eq!(config.logs.otlp.unwrap().endpoint, "http://l:4318/v1/logs");
+    }
+
+    #[test]
+    fn logs_misconfiguration_names_the_variable_and_the_accepted_values() {
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+        let cases: &[Case] = &[
+            (
+                &[("OTEL_LOGS_EXPORTER", "otlp,syslog")],
+                &["OTEL_LOGS_EXPORTER", "\"syslog\"", "otlp, console, none"],
+            ),
+            (
+                &[("MCP_TRACE_LOG_LEVEL", "inof")],
+                &[
+                    "MCP_TRACE_LOG_LEVEL",
+                    "\"inof\" is not a level",
+                    "info,my_crate=debug",
+                ],
+            ),
+            (
+                &[("MCP_TRACE_LOG_LEVEL", "info,my_crate=loud")],
+                &["MCP_TRACE_LOG_LEVEL", "not a level filter"],
+            ),
+            (
+                &[("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "collector:4318")],
+                &["OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "http:// or https://"],
+            ),
+            (
+                &[("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "udp")],
+                &["OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "unknown protocol"],
+            ),
+            (
+                &[("OTEL_EXPORTER_OTLP_LOGS_TIMEOUT", "soon")],
+                &["OTEL_EXPORTER_OTLP_LOGS_TIMEOUT", "positive integer"],
+            ),
+            (
+                &[("OTEL_BLRP_MAX_QUEUE_SIZE", "0")],
+                &["OTEL_BLRP_MAX_QUEUE_SIZE", "positive integer"],
+            ),
+        ];
+        for (vars, needles) in cases {
+            let message = error(vars);
+            for needle in *needles {
+                assert!(
+                    message.contains(needle),
+                    "{vars:?}: {message:?} should contain {needle:?}"
+                );
+            }
+        }
+        // Logs header values are secrets too.
+        let message = error(&[(
+            "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
+            "authorization=top-secret,broken",
+        )]);
+        assert!(
+            message.contains("OTEL_EXPORTER_OTLP_LOGS_HEADERS"),
+            "{message}"
+        );
+        assert!(!message.contains("top-secret"), "{message}");
+        // A level set in code is checked when used.
+        let mut logs = LogsConfig::default();
+        logs.level = "debug,weather=loud".into();
+        let message = logs.filter().unwrap_err().to_string();
+        assert!(message.contains("MCP_TRACE_LOG_LEVEL"), "{message}");
     }
 
     #[test]

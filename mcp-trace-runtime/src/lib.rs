@@ -19,6 +19,7 @@
 //! | [`server`] | the tracing layer over any rmcp server ([`server::traced`]), our handler for the registrations, the way back to the client ([`server::BackChannel`]), HTTP and stdio serving |
 //! | [`client`] | the tracing layer over any rmcp client ([`client::serve_traced`]): CLIENT spans, context in `_meta` and headers, SERVER spans for what the server asks; [`client::McpClient`] |
 //! | [`conventions`] | the OpenTelemetry MCP conventions: span names, attributes, the one path that opens CLIENT / SERVER spans |
+//! | [`logs`] | `tracing` events and `log` records as OpenTelemetry logs with the call's trace and span ids, `tracing` spans in the trace; [`logs::layer`] for your own subscriber |
 //! | [`metrics`] | the `mcp.{client,server}.{operation,session}.duration` histograms |
 //! | [`settings`] | process-wide switches read on the hot path (mode, capture, limits) |
 //! | [`collector`] | an embedded OTLP/HTTP receiver for demos and tests |
@@ -43,6 +44,7 @@ mod error;
 pub mod export;
 mod http_server;
 mod inbound;
+pub mod logs;
 pub mod metrics;
 pub mod observe;
 pub mod prompt;

@@ -5,13 +5,15 @@
 //! `BatchSpanProcessor`: its own bounded queue (`OTEL_BSP_MAX_QUEUE_SIZE`) and
 //! its own thread, so a slow Langfuse never delays the collector and no export
 //! ever runs on a request's path. Metrics, when on, get a meter provider with
-//! one `PeriodicReader` per destination, flushed by the same [`Guard`].
+//! one `PeriodicReader` per destination, and logs a logger provider with one
+//! `BatchLogProcessor` per destination, flushed by the same [`Guard`].
 
 mod console;
 mod file;
 mod http_client;
 mod identity;
 mod langfuse;
+mod logs;
 mod meter;
 mod reporting;
 
@@ -20,6 +22,7 @@ use std::time::Duration;
 
 use opentelemetry::KeyValue;
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::resource::TelemetryResourceDetector;
 use opentelemetry_sdk::trace::{
@@ -34,6 +37,7 @@ pub use http_client::PinnedHeadersClient;
 pub use identity::UserSessionAttributes;
 use langfuse::LangfuseShaped;
 pub use langfuse::{shape_for_langfuse, LangfuseAttributes};
+pub use logs::build_logger_provider;
 pub use meter::build_meter_provider;
 pub use reporting::{ExportHealth, ReportingExporter, ReportingMetricExporter};
 
@@ -62,17 +66,20 @@ pub struct Guard {
     meter_provider: Option<SdkMeterProvider>,
     /// What [`crate::metrics`] records into, unpublished at shutdown.
     instruments: Option<&'static crate::metrics::Instruments>,
+    logger_provider: Option<SdkLoggerProvider>,
+    /// What [`crate::logs`] forwards to, unpublished at shutdown.
+    bridges: Option<&'static crate::logs::Bridges>,
 }
 
 impl Guard {
-    /// Export counts per destination, e.g. to report lost spans; metrics
-    /// destinations come last (see [`ExportHealth::signal`]).
+    /// Export counts per destination, e.g. to report lost spans: spans
+    /// first, then metrics, then logs (see [`ExportHealth::signal`]).
     pub fn export_health(&self) -> &[Arc<ExportHealth>] {
         &self.health
     }
 
-    /// Exports every span finished so far (and the metrics recorded so far),
-    /// waiting for the exporters.
+    /// Exports every span finished so far (and the metrics and log records
+    /// recorded so far), waiting for the exporters.
     pub fn force_flush(&self) -> Result<(), Error> {
         let flush_error = |error: &dyn std::fmt::Display| Error::Exporter {
             destination: "all".into(),
@@ -88,6 +95,11 @@ impl Guard {
                 .force_flush()
                 .map_err(|error| flush_error(&error))?;
         }
+        if let Some(logger_provider) = &self.logger_provider {
+            logger_provider
+                .force_flush()
+                .map_err(|error| flush_error(&error))?;
+        }
         Ok(())
     }
 
@@ -100,10 +112,19 @@ impl Guard {
         if let Some(instruments) = self.instruments.take() {
             crate::metrics::unpublish(instruments);
         }
+        // Records emitted from now on go nowhere instead of into a provider
+        // being shut down.
+        if let Some(bridges) = self.bridges.take() {
+            crate::logs::unpublish(bridges);
+        }
         let metrics_result = self
             .meter_provider
             .take()
             .map(|meter_provider| meter_provider.shutdown_with_timeout(timeout));
+        let logs_result = self
+            .logger_provider
+            .take()
+            .map(|logger_provider| logger_provider.shutdown_with_timeout(timeout));
         let Some(provider) = self.provider.take() else {
             return Ok(());
         };
@@ -111,17 +132,25 @@ impl Guard {
         for health in &self.health {
             health.report_losses();
         }
-        // A failed last metrics export is counted and reported above, like a
-        // lost span; only a failure nothing counted is worth an error.
-        let metrics_uncounted = self
-            .health
-            .iter()
-            .all(|health| health.signal != "metrics" || health.failed() == 0);
+        // A failed last metrics or logs export is counted and reported above,
+        // like a lost span; only a failure nothing counted is worth an error.
+        let uncounted = |signal: &str| {
+            self.health
+                .iter()
+                .all(|health| health.signal != signal || health.failed() == 0)
+        };
         let metrics_result = match metrics_result {
-            Some(Err(error)) if metrics_uncounted => Err(error),
+            Some(Err(error)) if uncounted("metrics") => Err(error),
             _ => Ok(()),
         };
-        result.and(metrics_result).map_err(|error| Error::Exporter {
+        let logs_result = match logs_result {
+            Some(Err(error)) if uncounted("logs") => Err(error),
+            _ => Ok(()),
+        };
+        result
+            .and(metrics_result)
+            .and(logs_result)
+            .map_err(|error| Error::Exporter {
             destination: "all".into(),
             reason: format!("shutdown incomplete: {error}"),
         })
@@ -137,7 +166,15 @@ impl Drop for Guard {
 }
 
 /// Installs `config` process-wide: the switches in [`crate::settings`], the
-/// global propagator and, unless the mode is `off`, the global tracer provider.
+/// global propagator and, unless the mode is `off`, the global tracer provider,
+/// the meter provider when metrics are on, the logger provider when logs are
+/// on, and what [`crate::logs`] needs: `tracing` events and `log` records as
+/// log records, `tracing` spans as spans of the trace. When no `tracing`
+/// subscriber is set yet, it sets one with [`crate::logs::layer`]; when no
+/// `log` logger is set, it sets one forwarding to the logs; an application's
+/// own subscriber or logger stays as it is (add [`crate::logs::layer`] to
+/// yours). With the mode `off`, or logs off and no spans to bridge, it sets
+/// neither.
 ///
 /// ```no_run
 /// # fn main() -> Result<(), mcp_trace_runtime::Error> {
@@ -158,11 +195,32 @@ pub fn install(config: Config) -> Result<Guard, Error> {
             health: Vec::new(),
             meter_provider: None,
             instruments: None,
+            logger_provider: None,
+            bridges: None,
         });
     }
-    let (provider, mut health) = build_provider(&config)?;
+    // One handle for both signals when spans and logs share MCP_TRACE_FILE,
+    // so their lines never interleave.
+    let trace_file = match &config.trace_file {
+        Some(path) => Some(JsonLinesFileExporter::open(path)?),
+        None => None,
+    };
+    let logs_file = match (&config.logs.file, &trace_file) {
+        (Some(path), Some(shared)) if Some(path) == config.trace_file.as_ref() => {
+            Some(shared.sharing_file())
+        }
+        (Some(path), _) => Some(JsonLinesFileExporter::open(path)?),
+        (None, _) => None,
+    };
+    let log_filter = config.logs.filter()?;
+    let (provider, mut health) = build_provider_with_file(&config, trace_file)?;
     let metrics = if config.metrics.is_enabled() {
         Some(build_meter_provider(&config)?)
+    } else {
+        None
+    };
+    let logs = if config.logs.is_enabled() {
+        Some(logs::build_logger_provider_with_file(&config, logs_file)?)
     } else {
         None
     };
@@ -176,11 +234,22 @@ pub fn install(config: Config) -> Result<Guard, Error> {
             (Some(meter_provider), Some(instruments))
         }
     };
+    let logger_provider = logs.map(|(logger_provider, logs_health)| {
+        health.extend(logs_health);
+        logger_provider
+    });
+    let bridges = crate::logs::publish(
+        logger_provider.as_ref(),
+        config.mode == Mode::Native,
+        log_filter,
+    );
     Ok(Guard {
         provider: Some(provider),
         health,
         meter_provider,
         instruments,
+        logger_provider,
+        bridges,
     })
 }
 
@@ -188,17 +257,29 @@ pub fn install(config: Config) -> Result<Guard, Error> {
 pub fn build_provider(
     config: &Config,
 ) -> Result<(SdkTracerProvider, Vec<Arc<ExportHealth>>), Error> {
+    let file = match &config.trace_file {
+        Some(path) => Some(JsonLinesFileExporter::open(path)?),
+        None => None,
+    };
+    build_provider_with_file(config, file)
+}
+
+/// [`build_provider`] with `MCP_TRACE_FILE` already open (see [`install`]).
+fn build_provider_with_file(
+    config: &Config,
+    file: Option<JsonLinesFileExporter>,
+) -> Result<(SdkTracerProvider, Vec<Arc<ExportHealth>>), Error> {
     let mut builder = SdkTracerProvider::builder()
         .with_resource(resource(config))
         .with_sampler(sampler(config.sampler))
         .with_span_processor(UserSessionAttributes);
     let mut health = Vec::new();
     // The file first: it is the one destination that can fail on the local machine.
-    if let Some(path) = &config.trace_file {
+    if let (Some(path), Some(file)) = (&config.trace_file, file) {
         builder = reported(
             builder,
             &mut health,
-            JsonLinesFileExporter::open(path)?,
+            file,
             format!("MCP_TRACE_FILE={}", path.display()),
             "Check the disk and the path in MCP_TRACE_FILE.",
         );

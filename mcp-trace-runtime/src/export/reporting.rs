@@ -1,12 +1,14 @@
 //! Wraps every exporter so that an unreachable or failing backend costs one
-//! warning, not a log line per batch, and lost spans (and failed metric
-//! exports) are counted.
+//! warning, not a log line per batch, and lost spans and log records (and
+//! failed metric exports) are counted.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use opentelemetry::logs::Severity;
 use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::logs::{LogBatch, LogExporter};
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
 use opentelemetry_sdk::metrics::Temporality;
@@ -21,8 +23,9 @@ pub struct ExportHealth {
     pub destination: String,
     /// What the user can change when this destination fails.
     pub hint: String,
-    /// What it receives: `"spans"`, or `"metrics"` for a metrics destination,
-    /// whose counts are export requests rather than spans.
+    /// What it receives: `"spans"`, `"logs"` (counts are log records), or
+    /// `"metrics"` for a metrics destination, whose counts are export
+    /// requests rather than spans.
     pub signal: &'static str,
     warned: AtomicBool,
     exported: AtomicU64,
@@ -31,10 +34,19 @@ pub struct ExportHealth {
 
 impl ExportHealth {
     pub(crate) fn new(destination: String, hint: String) -> Arc<ExportHealth> {
+        ExportHealth::of("spans", destination, hint)
+    }
+
+    /// Health of a logs destination: counts log records.
+    pub(crate) fn new_logs(destination: String, hint: String) -> Arc<ExportHealth> {
+        ExportHealth::of("logs", destination, hint)
+    }
+
+    fn of(signal: &'static str, destination: String, hint: String) -> Arc<ExportHealth> {
         Arc::new(ExportHealth {
             destination,
             hint,
-            signal: "spans",
+            signal,
             ..ExportHealth::default()
         })
     }
@@ -43,23 +55,29 @@ impl ExportHealth {
     /// the cumulative state of every instrument, so a later success repairs
     /// an earlier failure).
     pub(crate) fn new_metrics(destination: String, hint: String) -> Arc<ExportHealth> {
-        Arc::new(ExportHealth {
-            destination,
-            hint,
-            signal: "metrics",
-            ..ExportHealth::default()
-        })
+        ExportHealth::of("metrics", destination, hint)
     }
 
-    /// Spans this destination accepted (metrics: export requests accepted).
+    /// Spans (or log records) this destination accepted (metrics: export
+    /// requests accepted).
     pub fn exported(&self) -> u64 {
         self.exported.load(Ordering::Relaxed)
     }
 
-    /// Spans lost because the destination failed or was unreachable
-    /// (metrics: export requests that failed).
+    /// Spans (or log records) lost because the destination failed or was
+    /// unreachable (metrics: export requests that failed).
     pub fn failed(&self) -> u64 {
         self.failed.load(Ordering::Relaxed)
+    }
+
+    /// Counts one export's outcome: `items` exported, or lost with one warning.
+    fn record(&self, items: usize, result: &OTelSdkResult) {
+        match result {
+            Ok(()) => {
+                self.exported.fetch_add(items as u64, Ordering::Relaxed);
+            }
+            Err(error) => self.record_failure(items, error),
+        }
     }
 
     fn record_failure(&self, spans: usize, error: &dyn std::fmt::Display) {
@@ -82,8 +100,13 @@ impl ExportHealth {
                 self.exported()
             );
         } else if failed > 0 {
+            let items = if self.signal == "logs" {
+                "log record(s)"
+            } else {
+                "span(s)"
+            };
             eprintln!(
-                "mcp-trace: {failed} span(s) could not be exported to {} ({} exported).",
+                "mcp-trace: {failed} {items} could not be exported to {} ({} exported).",
                 self.destination,
                 self.exported()
             );
@@ -91,7 +114,8 @@ impl ExportHealth {
     }
 }
 
-/// A [`SpanExporter`] that records the outcome of each batch in an [`ExportHealth`].
+/// A [`SpanExporter`] (or [`LogExporter`]) that records the outcome of each
+/// batch in an [`ExportHealth`].
 #[derive(Debug)]
 pub struct ReportingExporter<E> {
     inner: E,
@@ -108,14 +132,7 @@ impl<E: SpanExporter> SpanExporter for ReportingExporter<E> {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
         let spans = batch.len();
         let result = self.inner.export(batch).await;
-        match &result {
-            Ok(()) => {
-                self.health
-                    .exported
-                    .fetch_add(spans as u64, Ordering::Relaxed);
-            }
-            Err(error) => self.health.record_failure(spans, error),
-        }
+        self.health.record(spans, &result);
         result
     }
 
@@ -125,6 +142,30 @@ impl<E: SpanExporter> SpanExporter for ReportingExporter<E> {
 
     fn force_flush(&self) -> OTelSdkResult {
         self.inner.force_flush()
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.inner.set_resource(resource);
+    }
+}
+
+// The same wrapper for logs (its health made with `ExportHealth::new_logs`),
+// so a lost log record is counted and warned about exactly like a lost span.
+impl<E: LogExporter> LogExporter for ReportingExporter<E> {
+    async fn export(&self, batch: LogBatch<'_>) -> OTelSdkResult {
+        // `LogBatch::len` is private to the SDK.
+        let records = batch.iter().count();
+        let result = self.inner.export(batch).await;
+        self.health.record(records, &result);
+        result
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn event_enabled(&self, level: Severity, target: &str, name: Option<&str>) -> bool {
+        self.inner.event_enabled(level, target, name)
     }
 
     fn set_resource(&mut self, resource: &Resource) {
@@ -149,12 +190,7 @@ impl<E> ReportingMetricExporter<E> {
 impl<E: PushMetricExporter> PushMetricExporter for ReportingMetricExporter<E> {
     async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
         let result = self.inner.export(metrics).await;
-        match &result {
-            Ok(()) => {
-                self.health.exported.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(error) => self.health.record_failure(1, error),
-        }
+        self.health.record(1, &result);
         result
     }
 
@@ -199,5 +235,44 @@ mod tests {
         assert!(health.warned.load(Ordering::Relaxed));
         assert_eq!(health.failed(), 3);
         assert_eq!(health.exported(), 0);
+    }
+
+    #[derive(Debug)]
+    struct FlakyLogExporter {
+        calls: AtomicU64,
+    }
+
+    impl LogExporter for FlakyLogExporter {
+        /// Every other batch fails, so both counts move.
+        async fn export(&self, _batch: LogBatch<'_>) -> OTelSdkResult {
+            if self.calls.fetch_add(1, Ordering::Relaxed) % 2 == 0 {
+                Err(OTelSdkError::InternalFailure("connection refused".into()))
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    #[test]
+    fn lost_log_records_are_counted_and_warned_once() {
+        use opentelemetry::logs::{LogRecord as _, Logger as _, LoggerProvider as _};
+        let health = ExportHealth::new_logs("test sink".into(), "set X.".into());
+        assert_eq!(health.signal, "logs");
+        let exporter = FlakyLogExporter {
+            calls: AtomicU64::new(0),
+        };
+        let provider = opentelemetry_sdk::logs::SdkLoggerProvider::builder()
+            .with_simple_exporter(ReportingExporter::new(exporter, health.clone()))
+            .build();
+        let logger = provider.logger("test");
+        for n in 0..5 {
+            let mut record = logger.create_log_record();
+            record.set_body(format!("record {n}").into());
+            logger.emit(record);
+        }
+        // Records 0, 2 and 4 went out in failing exports.
+        assert_eq!(health.failed(), 3);
+        assert_eq!(health.exported(), 2);
+        assert!(health.warned.load(Ordering::Relaxed));
     }
 }

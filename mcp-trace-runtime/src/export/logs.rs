@@ -1,0 +1,148 @@
+//! The logger provider behind [`crate::logs`]: one `BatchLogProcessor` (its
+//! own bounded queue, `OTEL_BLRP_MAX_QUEUE_SIZE`, and its own thread) per
+//! destination, each exporter behind the same [`ReportingExporter`] as the
+//! spans, so a slow or dead backend costs one warning and counted losses and
+//! never delays a request.
+
+use std::sync::Arc;
+
+use opentelemetry_sdk::logs::{
+    BatchConfigBuilder, BatchLogProcessor, LogExporter, LoggerProviderBuilder, SdkLoggerProvider,
+};
+
+use super::{resource, ConsoleExporter, ExportHealth, JsonLinesFileExporter, ReportingExporter};
+use crate::config::{Config, OtlpTarget};
+use crate::error::Error;
+
+/// Builds the logger provider for `config.logs` without installing it: one
+/// batch processor per destination (the OTLP collector, the extra OTLP
+/// destinations, `MCP_TRACE_FILE`, the console). Langfuse gets no logs: it
+/// does not ingest them.
+///
+/// ```
+/// # fn main() -> Result<(), mcp_trace_runtime::Error> {
+/// use mcp_trace_runtime::config::{Config, OtlpTarget};
+/// let mut config = Config::from_lookup("demo", |_| None)?;
+/// config.logs.otlp = None;
+/// config.logs.extra_otlp.push(OtlpTarget::http_logs("http://127.0.0.1:9"));
+/// let (provider, health) = mcp_trace_runtime::export::build_logger_provider(&config)?;
+/// assert_eq!(health.len(), 1);
+/// assert_eq!(health[0].signal, "logs");
+/// provider.shutdown().ok();
+/// # Ok(()) }
+/// ```
+pub fn build_logger_provider(
+    config: &Config,
+) -> Result<(SdkLoggerProvider, Vec<Arc<ExportHealth>>), Error> {
+    let file = match &config.logs.file {
+        Some(path) => Some(JsonLinesFileExporter::open(path)?),
+        None => None,
+    };
+    build_logger_provider_with_file(config, file)
+}
+
+/// [`build_logger_provider`] with the file exporter already open, so that
+/// spans and log records share one handle when they share `MCP_TRACE_FILE`.
+pub(crate) fn build_logger_provider_with_file(
+    config: &Config,
+    file: Option<JsonLinesFileExporter>,
+) -> Result<(SdkLoggerProvider, Vec<Arc<ExportHealth>>), Error> {
+    let logs = &config.logs;
+    let mut builder = SdkLoggerProvider::builder().with_resource(resource(config));
+    let mut health = Vec::new();
+    if let (Some(file), Some(path)) = (file, &logs.file) {
+        builder = reported(
+            builder,
+            &mut health,
+            file,
+            format!("MCP_TRACE_FILE={}", path.display()),
+            "Check the disk and the path in MCP_TRACE_FILE.",
+        );
+    }
+    if let Some(otlp) = &logs.otlp {
+        let hint = if otlp.endpoint_is_default {
+            "Nothing listens on the OpenTelemetry default endpoint: set OTEL_EXPORTER_OTLP_ENDPOINT \
+             (or OTEL_EXPORTER_OTLP_LOGS_ENDPOINT) to your collector, or OTEL_LOGS_EXPORTER=none."
+        } else {
+            "Check OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_LOGS_ENDPOINT) and that the collector runs."
+        };
+        builder = reported(
+            builder,
+            &mut health,
+            otlp_log_exporter(otlp)?,
+            format!("the OTLP collector at {}", otlp.endpoint),
+            hint,
+        );
+    }
+    for extra in &logs.extra_otlp {
+        builder = reported(
+            builder,
+            &mut health,
+            otlp_log_exporter(extra)?,
+            format!("the OTLP collector at {}", extra.endpoint),
+            "Check that the collector runs.",
+        );
+    }
+    if logs.console {
+        builder = builder.with_log_processor(batch(ConsoleExporter::default()));
+    }
+    Ok((builder.build(), health))
+}
+
+/// Adds `exporter` behind its own batch processor, counting its outcomes in a
+/// new logs [`ExportHealth`].
+fn reported<E: LogExporter + 'static>(
+    builder: LoggerProviderBuilder,
+    health: &mut Vec<Arc<ExportHealth>>,
+    exporter: E,
+    destination: String,
+    hint: &str,
+) -> LoggerProviderBuilder {
+    let report = ExportHealth::new_logs(destination, hint.to_string());
+    health.push(report.clone());
+    builder.with_log_processor(batch(ReportingExporter::new(exporter, report)))
+}
+
+fn batch<E: LogExporter + 'static>(exporter: E) -> BatchLogProcessor {
+    // BatchConfigBuilder::default() reads OTEL_BLRP_* itself; config.rs has validated them.
+    BatchLogProcessor::builder(exporter)
+        .with_batch_config(BatchConfigBuilder::default().build())
+        .build()
+}
+
+fn otlp_log_exporter(target: &OtlpTarget) -> Result<opentelemetry_otlp::LogExporter, Error> {
+    const NAME: &str = "OTLP logs";
+    let Some(protocol) = super::http_protocol(target) else {
+        return grpc_log_exporter(NAME, target);
+    };
+    let builder = opentelemetry_otlp::LogExporter::builder().with_http();
+    super::configure_http(builder, NAME, target, protocol)?
+        .build()
+        .map_err(|error| super::exporter_error(NAME, &error))
+}
+
+#[cfg(feature = "grpc")]
+fn grpc_log_exporter(
+    name: &str,
+    target: &OtlpTarget,
+) -> Result<opentelemetry_otlp::LogExporter, Error> {
+    use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
+    opentelemetry_otlp::LogExporter::builder()
+        .with_tonic()
+        .with_endpoint(target.endpoint.clone())
+        .with_timeout(target.timeout)
+        .with_metadata(super::grpc_metadata(name, target)?)
+        .build()
+        .map_err(|error| super::exporter_error(name, &error))
+}
+
+#[cfg(not(feature = "grpc"))]
+fn grpc_log_exporter(
+    name: &str,
+    _target: &OtlpTarget,
+) -> Result<opentelemetry_otlp::LogExporter, Error> {
+    Err(Error::Exporter {
+        destination: name.to_string(),
+        reason: "gRPC export needs the `grpc` feature of mcp-trace-runtime".into(),
+    })
+}
