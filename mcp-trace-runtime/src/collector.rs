@@ -1,10 +1,11 @@
 //! Embedded OTLP/HTTP receiver.
 //!
 //! A tiny in-process collector: several processes (the weather client and
-//! server, test fixtures, …) export their spans (`POST /v1/traces`) and
-//! metrics (`POST /v1/metrics`) to it over OTLP/HTTP, and the host process can
-//! then inspect or print the whole distributed trace without running a
-//! separate OpenTelemetry Collector or backend.
+//! server, test fixtures, …) export their spans (`POST /v1/traces`), metrics
+//! (`POST /v1/metrics`) and logs (`POST /v1/logs`) to it over OTLP/HTTP, and
+//! the host process can then inspect or print the whole distributed trace,
+//! with each log line under its span, without running a separate
+//! OpenTelemetry Collector or backend.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -31,6 +32,9 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::metrics::v1::{
     ExportMetricsServiceRequest, ExportMetricsServiceResponse,
 };
@@ -38,6 +42,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+use opentelemetry_proto::tonic::logs::v1 as otlp_logs;
 use opentelemetry_proto::tonic::metrics::v1 as otlp_metrics;
 use opentelemetry_proto::tonic::trace::v1 as otlp;
 use prost::Message;
@@ -54,6 +59,9 @@ pub const TRACES_PATH: &str = "/v1/traces";
 
 /// Path of the OTLP/HTTP metrics export endpoint.
 pub const METRICS_PATH: &str = "/v1/metrics";
+
+/// Path of the OTLP/HTTP logs export endpoint.
+pub const LOGS_PATH: &str = "/v1/logs";
 
 /// After shutdown, how long open connections get to finish before they are cut.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -93,6 +101,7 @@ pub struct Collector {
 struct Shared {
     spans: Mutex<Vec<CollectedSpan>>,
     metrics: Mutex<Vec<CollectedMetric>>,
+    logs: Mutex<Vec<CollectedLog>>,
     requests: AtomicUsize,
     /// Bumped after every accepted export so `wait_for` can sleep instead of
     /// busy-polling; a watch channel cannot miss an update between the
@@ -113,6 +122,13 @@ impl Shared {
     fn metrics(&self) -> MutexGuard<'_, Vec<CollectedMetric>> {
         // Only ever extended, like `spans`.
         self.metrics
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn logs(&self) -> MutexGuard<'_, Vec<CollectedLog>> {
+        // Only ever extended, like `spans`.
+        self.logs
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -139,6 +155,7 @@ impl Collector {
         let shared = Arc::new(Shared {
             spans: Mutex::new(Vec::new()),
             metrics: Mutex::new(Vec::new()),
+            logs: Mutex::new(Vec::new()),
             requests: AtomicUsize::new(0),
             generation,
         });
@@ -310,6 +327,70 @@ impl Collector {
             .await
     }
 
+    /// Every log record received so far, in arrival order.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let collector = mcp_trace_runtime::collector::Collector::start("127.0.0.1:0").await?;
+    /// for log in collector.logs() {
+    ///     println!("{} {} {}: {}", log.service_name, log.severity_text, log.target, log.body);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn logs(&self) -> Vec<CollectedLog> {
+        self.shared.logs().clone()
+    }
+
+    /// The log records of one trace (32 hex digits; case-insensitive), in
+    /// arrival order.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let collector = mcp_trace_runtime::collector::Collector::start("127.0.0.1:0").await?;
+    /// assert!(collector.logs_of_trace("4bf92f3577b34da6a3ce929d0e0e4736").is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn logs_of_trace(&self, trace_id: &str) -> Vec<CollectedLog> {
+        self.shared
+            .logs()
+            .iter()
+            .filter(|log| {
+                log.trace_id
+                    .as_deref()
+                    .is_some_and(|id| id.eq_ignore_ascii_case(trace_id))
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Like [`Collector::wait_for`], for log records: waits until
+    /// `predicate(&all_logs)` holds or `timeout` passes, and returns the
+    /// records at that point either way.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use std::time::Duration;
+    /// let collector = mcp_trace_runtime::collector::Collector::start("127.0.0.1:0").await?;
+    /// let logs = collector
+    ///     .wait_for_logs(Duration::from_millis(10), |logs| logs.len() >= 2)
+    ///     .await;
+    /// assert!(logs.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn wait_for_logs(
+        &self,
+        timeout: Duration,
+        predicate: impl Fn(&[CollectedLog]) -> bool,
+    ) -> Vec<CollectedLog> {
+        self.wait_until(timeout, Collector::logs, predicate).await
+    }
+
     async fn wait_until<T>(
         &self,
         timeout: Duration,
@@ -335,8 +416,8 @@ impl Collector {
         }
     }
 
-    /// Number of export requests accepted (answered with 200) so far, traces
-    /// and metrics alike — lets tests tell "nothing was exported" apart from
+    /// Number of export requests accepted (answered with 200) so far, traces,
+    /// metrics and logs alike — lets tests tell "nothing was exported" apart from
     /// "empty batches arrived".
     ///
     /// ```
@@ -408,18 +489,19 @@ impl Format {
     }
 }
 
-/// OTLP signals this receiver routes. Logs get a variant here when they are
-/// implemented; until then their path answers 404.
+/// OTLP signals this receiver routes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Signal {
     Traces,
     Metrics,
+    Logs,
 }
 
 fn route(path: &str) -> Option<Signal> {
     match path {
         TRACES_PATH => Some(Signal::Traces),
         METRICS_PATH => Some(Signal::Metrics),
+        LOGS_PATH => Some(Signal::Logs),
         _ => None,
     }
 }
@@ -428,7 +510,7 @@ async fn handle(req: Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>
     let Some(signal) = route(req.uri().path()) else {
         return plain(
             StatusCode::NOT_FOUND,
-            "not found: only POST /v1/traces and POST /v1/metrics",
+            "not found: only POST /v1/traces, POST /v1/metrics and POST /v1/logs",
         );
     };
     if req.method() != Method::POST {
@@ -469,54 +551,61 @@ async fn handle(req: Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>
         }
     };
     match signal {
-        Signal::Traces => receive_traces(format, &body, shared),
-        Signal::Metrics => receive_metrics(format, &body, shared),
+        Signal::Traces => receive(
+            format,
+            &body,
+            "ExportTraceServiceRequest",
+            |request: ExportTraceServiceRequest| shared.spans().extend(convert_request(request)),
+            ExportTraceServiceResponse::default().encode_to_vec(),
+            shared,
+        ),
+        Signal::Metrics => receive(
+            format,
+            &body,
+            "ExportMetricsServiceRequest",
+            |request: ExportMetricsServiceRequest| {
+                shared.metrics().extend(convert_metrics_request(request))
+            },
+            ExportMetricsServiceResponse::default().encode_to_vec(),
+            shared,
+        ),
+        Signal::Logs => receive(
+            format,
+            &body,
+            "ExportLogsServiceRequest",
+            |request: ExportLogsServiceRequest| shared.logs().extend(convert_logs_request(request)),
+            ExportLogsServiceResponse::default().encode_to_vec(),
+            shared,
+        ),
     }
 }
 
-fn receive_metrics(format: Format, body: &[u8], shared: &Shared) -> Response<Full<Bytes>> {
+/// Decodes one signal's export request and stores it with `store`, which
+/// converts it before taking the lock (a huge batch must not stall readers);
+/// answers 400 naming `kind` when the body does not decode.
+fn receive<R: Message + Default + serde::de::DeserializeOwned>(
+    format: Format,
+    body: &[u8],
+    kind: &str,
+    store: impl FnOnce(R),
+    response: Vec<u8>,
+    shared: &Shared,
+) -> Response<Full<Bytes>> {
     let request = match format {
-        Format::Protobuf => ExportMetricsServiceRequest::decode(body)
-            .map_err(|err| format!("invalid OTLP protobuf ExportMetricsServiceRequest: {err}")),
-        Format::Json => serde_json::from_slice::<ExportMetricsServiceRequest>(body)
-            .map_err(|err| format!("invalid OTLP JSON ExportMetricsServiceRequest: {err}")),
+        Format::Protobuf => {
+            R::decode(body).map_err(|err| format!("invalid OTLP protobuf {kind}: {err}"))
+        }
+        Format::Json => serde_json::from_slice::<R>(body)
+            .map_err(|err| format!("invalid OTLP JSON {kind}: {err}")),
     };
     let request = match request {
         Ok(request) => request,
         Err(message) => return plain(StatusCode::BAD_REQUEST, &message),
     };
-    // Convert outside the lock: a huge batch must not stall readers.
-    let metrics = convert_metrics_request(request);
-    shared.metrics().extend(metrics);
+    store(request);
     shared.requests.fetch_add(1, Ordering::SeqCst);
     shared.generation.send_modify(|generation| *generation += 1);
-    success(
-        format,
-        ExportMetricsServiceResponse::default().encode_to_vec(),
-    )
-}
-
-fn receive_traces(format: Format, body: &[u8], shared: &Shared) -> Response<Full<Bytes>> {
-    let request = match format {
-        Format::Protobuf => ExportTraceServiceRequest::decode(body)
-            .map_err(|err| format!("invalid OTLP protobuf ExportTraceServiceRequest: {err}")),
-        Format::Json => serde_json::from_slice::<ExportTraceServiceRequest>(body)
-            .map_err(|err| format!("invalid OTLP JSON ExportTraceServiceRequest: {err}")),
-    };
-    let request = match request {
-        Ok(request) => request,
-        Err(message) => return plain(StatusCode::BAD_REQUEST, &message),
-    };
-    // Convert outside the lock: a huge batch must not stall readers.
-    let spans = convert_request(request);
-    shared.spans().extend(spans);
-    shared.requests.fetch_add(1, Ordering::SeqCst);
-    shared.generation.send_modify(|generation| *generation += 1);
-
-    success(
-        format,
-        ExportTraceServiceResponse::default().encode_to_vec(),
-    )
+    success(format, response)
 }
 
 /// A 200 answer in the request's format; `protobuf` is the encoded (empty)
@@ -845,6 +934,111 @@ fn convert_span(
             .into_iter()
             .map(|link| (hex(&link.trace_id), hex(&link.span_id)))
             .collect(),
+    }
+}
+
+/// One received log record, flattened out of OTLP's resource/scope nesting,
+/// with ids as lowercase hex like [`CollectedSpan`]'s.
+///
+/// ```
+/// use mcp_trace_runtime::collector::CollectedLog;
+/// let log = CollectedLog {
+///     severity_text: "INFO".into(),
+///     severity_number: 9,
+///     target: "weather_server".into(),
+///     body: "looked up Paris".into(),
+///     ..Default::default()
+/// };
+/// assert_eq!(log.trace_id, None);
+/// assert!(log.attributes.is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CollectedLog {
+    /// 32 lowercase hex digits; `None` for a record emitted outside any span.
+    pub trace_id: Option<String>,
+    /// 16 lowercase hex digits; `None` for a record emitted outside any span.
+    pub span_id: Option<String>,
+    /// Severity as text, e.g. `INFO` (empty when the producer sent none).
+    pub severity_text: String,
+    /// OTLP severity number: 1–4 TRACE, 5–8 DEBUG, 9–12 INFO, 13–16 WARN,
+    /// 17–20 ERROR, 21–24 FATAL, 0 unspecified.
+    pub severity_number: i32,
+    /// The body as text: a string as itself, anything else as JSON.
+    pub body: String,
+    /// Record attributes, converted like [`CollectedSpan::attributes`].
+    pub attributes: Map<String, Value>,
+    /// When the event happened (the observed time when the producer sent no
+    /// event time), nanoseconds since the Unix epoch.
+    pub time_unix_nano: u64,
+    /// Resource attribute `service.name`, `"unknown_service"` if absent.
+    pub service_name: String,
+    /// Resource attributes, converted like [`CollectedSpan::attributes`].
+    pub resource: Map<String, Value>,
+    /// Name of the instrumentation scope: the `tracing` or `log` target for
+    /// records from Rust (the OpenTelemetry SDK exports the target there).
+    pub target: String,
+}
+
+impl CollectedLog {
+    /// A string attribute, or `None` if absent or not a string.
+    ///
+    /// ```
+    /// use mcp_trace_runtime::collector::CollectedLog;
+    /// let mut log = CollectedLog::default();
+    /// log.attributes.insert("city".into(), "Paris".into());
+    /// assert_eq!(log.attr_str("city"), Some("Paris"));
+    /// ```
+    pub fn attr_str(&self, key: &str) -> Option<&str> {
+        self.attributes.get(key).and_then(Value::as_str)
+    }
+}
+
+fn convert_logs_request(request: ExportLogsServiceRequest) -> Vec<CollectedLog> {
+    let mut out = Vec::new();
+    for resource_logs in request.resource_logs {
+        let resource = resource_logs
+            .resource
+            .map(|r| attributes_to_json(r.attributes))
+            .unwrap_or_default();
+        let service_name = service_name_of(&resource);
+        for scope_logs in resource_logs.scope_logs {
+            let target = scope_logs.scope.map(|s| s.name).unwrap_or_default();
+            for record in scope_logs.log_records {
+                out.push(convert_log(record, &service_name, &resource, &target));
+            }
+        }
+    }
+    out
+}
+
+fn convert_log(
+    record: otlp_logs::LogRecord,
+    service_name: &str,
+    resource: &Map<String, Value>,
+    target: &str,
+) -> CollectedLog {
+    // An absent or all-zero id means "no span", as for a root's parent.
+    let id = |bytes: &[u8]| (!bytes.iter().all(|b| *b == 0)).then(|| hex(bytes));
+    let body = match any_value_to_json(record.body) {
+        Value::Null => String::new(),
+        Value::String(text) => text,
+        other => other.to_string(),
+    };
+    CollectedLog {
+        trace_id: id(&record.trace_id),
+        span_id: id(&record.span_id),
+        severity_text: record.severity_text,
+        severity_number: record.severity_number,
+        body,
+        attributes: attributes_to_json(record.attributes),
+        time_unix_nano: if record.time_unix_nano == 0 {
+            record.observed_time_unix_nano
+        } else {
+            record.time_unix_nano
+        },
+        service_name: service_name.to_owned(),
+        resource: resource.clone(),
+        target: target.to_owned(),
     }
 }
 
@@ -1296,6 +1490,75 @@ mod tests {
         assert_eq!(span.events[0].time_unix_nano, 200);
         assert_eq!(span.events[0].attributes["exception.message"], "bad");
         assert_eq!(span.resource["service.name"], "svc");
+    }
+
+    #[test]
+    fn converts_log_records() {
+        let request = ExportLogsServiceRequest {
+            resource_logs: vec![otlp_logs::ResourceLogs {
+                resource: Some(Resource {
+                    attributes: vec![kv(
+                        "service.name",
+                        any_value::Value::StringValue("weather-server".into()),
+                    )],
+                    ..Default::default()
+                }),
+                scope_logs: vec![otlp_logs::ScopeLogs {
+                    scope: Some(
+                        opentelemetry_proto::tonic::common::v1::InstrumentationScope {
+                            name: "weather_server::tools".into(),
+                            ..Default::default()
+                        },
+                    ),
+                    log_records: vec![
+                        otlp_logs::LogRecord {
+                            trace_id: vec![0xab; 16],
+                            span_id: vec![1, 2, 3, 4, 5, 6, 7, 8],
+                            severity_number: 9,
+                            severity_text: "INFO".into(),
+                            time_unix_nano: 100,
+                            observed_time_unix_nano: 150,
+                            body: Some(AnyValue {
+                                value: Some(any_value::Value::StringValue(
+                                    "looked up Paris".into(),
+                                )),
+                            }),
+                            attributes: vec![kv(
+                                "city",
+                                any_value::Value::StringValue("Paris".into()),
+                            )],
+                            ..Default::default()
+                        },
+                        // Outside any span, no event time, a structured body.
+                        otlp_logs::LogRecord {
+                            trace_id: vec![0; 16],
+                            observed_time_unix_nano: 200,
+                            body: Some(AnyValue {
+                                value: Some(any_value::Value::IntValue(42)),
+                            }),
+                            ..Default::default()
+                        },
+                    ],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        };
+        let logs = convert_logs_request(request);
+        assert_eq!(logs.len(), 2);
+        assert_eq!(logs[0].trace_id.as_deref(), Some("ab".repeat(16).as_str()));
+        assert_eq!(logs[0].span_id.as_deref(), Some("0102030405060708"));
+        assert_eq!(logs[0].severity_text, "INFO");
+        assert_eq!(logs[0].severity_number, 9);
+        assert_eq!(logs[0].body, "looked up Paris");
+        assert_eq!(logs[0].attr_str("city"), Some("Paris"));
+        assert_eq!(logs[0].time_unix_nano, 100);
+        assert_eq!(logs[0].service_name, "weather-server");
+        assert_eq!(logs[0].target, "weather_server::tools");
+        assert_eq!(logs[1].trace_id, None);
+        assert_eq!(logs[1].span_id, None);
+        assert_eq!(logs[1].body, "42");
+        assert_eq!(logs[1].time_unix_nano, 200);
     }
 
     #[test]

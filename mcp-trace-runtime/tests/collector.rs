@@ -176,6 +176,79 @@ async fn receives_from_several_exporters_concurrently() {
 }
 
 /// Minimal join_all without pulling in the futures crate.
+/// Emits two records through a real OTLP log exporter, the first inside a
+/// span, and returns that span's (trace id, span id).
+async fn export_logs(endpoint: String, protocol: Protocol) -> (String, String) {
+    tokio::task::spawn_blocking(move || {
+        use opentelemetry::logs::{LogRecord as _, Logger as _, LoggerProvider as _, Severity};
+        let exporter = opentelemetry_otlp::LogExporter::builder()
+            .with_http()
+            .with_protocol(protocol)
+            .with_endpoint(format!("{endpoint}/v1/logs"))
+            .build()
+            .expect("build exporter");
+        let resource = Resource::builder().with_service_name("log-test").build();
+        let logger_provider = opentelemetry_sdk::logs::SdkLoggerProvider::builder()
+            .with_simple_exporter(exporter)
+            .with_resource(resource)
+            .build();
+        let logger = logger_provider.logger("collector-test");
+        let tracer_provider = SdkTracerProvider::builder().build();
+        let tracer = opentelemetry::trace::TracerProvider::tracer(&tracer_provider, "t");
+        let ids = tracer.in_span("work", |cx| {
+            let mut record = logger.create_log_record();
+            record.set_severity_number(Severity::Warn);
+            record.set_severity_text("WARN");
+            record.set_target("weather_server::tools");
+            record.set_body("looked up Paris".into());
+            record.add_attribute("city", "Paris");
+            logger.emit(record);
+            let span = cx.span();
+            let context = span.span_context();
+            (
+                context.trace_id().to_string(),
+                context.span_id().to_string(),
+            )
+        });
+        let mut outside = logger.create_log_record();
+        outside.set_severity_number(Severity::Info);
+        outside.set_body("no span here".into());
+        logger.emit(outside);
+        logger_provider.shutdown().unwrap();
+        ids
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receives_logs_over_http_protobuf_and_json() {
+    for protocol in [Protocol::HttpBinary, Protocol::HttpJson] {
+        let collector = Collector::start("127.0.0.1:0").await.unwrap();
+        let (trace_id, span_id) = export_logs(collector.endpoint(), protocol).await;
+        let logs = collector.wait_for_logs(WAIT, |logs| logs.len() == 2).await;
+        assert_eq!(logs.len(), 2, "{protocol:?}: {logs:?}");
+        let inside = &logs[0];
+        assert_eq!(inside.trace_id.as_deref(), Some(trace_id.as_str()));
+        assert_eq!(inside.span_id.as_deref(), Some(span_id.as_str()));
+        assert_eq!(inside.severity_text, "WARN");
+        assert_eq!(inside.severity_number, 13);
+        assert_eq!(inside.body, "looked up Paris");
+        assert_eq!(inside.attr_str("city"), Some("Paris"));
+        assert_eq!(inside.target, "weather_server::tools");
+        assert_eq!(inside.service_name, "log-test");
+        assert!(inside.time_unix_nano > 0);
+        assert_eq!(logs[1].trace_id, None);
+        assert_eq!(logs[1].span_id, None);
+        assert_eq!(logs[1].body, "no span here");
+        assert_eq!(
+            collector.logs_of_trace(&trace_id.to_uppercase()),
+            vec![inside.clone()]
+        );
+        assert!(collector.spans().is_empty());
+    }
+}
+
 async fn join_all<F>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
 where
     F: std::future::Future + Send + 'static,
@@ -431,9 +504,22 @@ async fn bad_requests_are_rejected_without_losing_stored_spans() {
 
     let res = send(&collector, "POST", "/v1/nothing", &json, b"{}").await;
     assert_eq!(res.status, 404);
-    // Logs are not implemented: must not be mistaken for traces.
+    // Logs are their own signal: an empty logs request is accepted and
+    // must not be mistaken for traces.
     let res = send(&collector, "POST", "/v1/logs", &json, b"{}").await;
-    assert_eq!(res.status, 404);
+    assert_eq!(res.status, 200);
+    assert!(collector.logs().is_empty());
+    let res = send(
+        &collector,
+        "POST",
+        "/v1/logs",
+        &json,
+        b"{\"resourceLogs\": 7}",
+    )
+    .await;
+    assert_eq!(res.status, 400);
+    let body = String::from_utf8_lossy(&res.body);
+    assert!(body.contains("ExportLogsServiceRequest"), "{body}");
 
     let res = send(&collector, "GET", "/v1/traces", &[], b"").await;
     assert_eq!(res.status, 405);
@@ -512,7 +598,8 @@ async fn bad_requests_are_rejected_without_losing_stored_spans() {
     assert_eq!(res.status, 413);
 
     assert_eq!(collector.spans(), before);
-    assert_eq!(collector.requests(), 1);
+    // The traces request and the empty logs request; no rejected one.
+    assert_eq!(collector.requests(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
