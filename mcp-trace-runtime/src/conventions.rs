@@ -272,7 +272,7 @@ pub fn start_span(
         builder = builder.with_links(links.into_iter().map(Link::with_context).collect());
     }
     let span = builder.start_with_context(&tracer, parent);
-    parent.with_span(span)
+    crate::propagation::child_context(parent, span)
 }
 
 /// Records `outcome` on the span in `cx` and ends it.

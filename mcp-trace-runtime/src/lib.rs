@@ -12,6 +12,9 @@
 //! | [`caller`] | the one rule that picks a request's parent from `_meta` and headers |
 //! | [`scope`] | the request being served, as a task-local, and a tower layer that sets it |
 //! | [`mod@observe`] | observation spans with Langfuse input / output / error attributes |
+//! | [`current`] | updates from inside a call: the current observation (model, usage, cost, time to first token, level, …) and the current trace |
+//! | [`generation`] | an LLM call's model, parameters, usage and cost in Langfuse's, the GenAI conventions' and OpenInference's attributes |
+//! | [`trace_attributes`] | user, session, tags, metadata, version for a whole piece of work (`propagate_attributes`), across MCP through baggage when asked |
 //! | [`tool`] | `#[mcp_tool]` registrations: definitions, schemas, outputs of every content type |
 //! | [`resource`] | `#[mcp_resource]` registrations: fixed URIs and URI templates, contents |
 //! | [`prompt`] | `#[mcp_prompt]` registrations: arguments, messages |
@@ -40,8 +43,10 @@ pub mod client;
 pub mod collector;
 pub mod config;
 pub mod conventions;
+pub mod current;
 mod error;
 pub mod export;
+pub mod generation;
 mod http_server;
 mod inbound;
 pub mod logs;
@@ -56,9 +61,11 @@ pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tool;
+pub mod trace_attributes;
 pub mod trace_tree;
 
 pub use config::Config;
+pub use current::{current_observation, update_current_trace};
 pub use error::Error;
 pub use export::{install, Guard};
 pub use settings::Mode;

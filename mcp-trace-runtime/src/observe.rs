@@ -51,6 +51,39 @@ pub mod attributes {
     pub const STATUS_MESSAGE: &str = "langfuse.observation.status_message";
     /// Prefix of metadata attributes.
     pub const METADATA_PREFIX: &str = "langfuse.observation.metadata.";
+    /// A generation's model.
+    pub const MODEL_NAME: &str = "langfuse.observation.model.name";
+    /// A generation's request parameters, a JSON object.
+    pub const MODEL_PARAMETERS: &str = "langfuse.observation.model.parameters";
+    /// A generation's token counts, a JSON object (`input`, `output`, `total`, …).
+    pub const USAGE_DETAILS: &str = "langfuse.observation.usage_details";
+    /// A generation's cost in USD, a JSON object (`input`, `output`, `total`, …).
+    pub const COST_DETAILS: &str = "langfuse.observation.cost_details";
+    /// When a generation's first token arrived (RFC 3339).
+    pub const COMPLETION_START_TIME: &str = "langfuse.observation.completion_start_time";
+    /// The Langfuse prompt a generation used.
+    pub const PROMPT_NAME: &str = "langfuse.observation.prompt.name";
+    /// Its version.
+    pub const PROMPT_VERSION: &str = "langfuse.observation.prompt.version";
+
+    /// The trace's name.
+    pub const TRACE_NAME: &str = "langfuse.trace.name";
+    /// The trace's tags, a string array.
+    pub const TRACE_TAGS: &str = "langfuse.trace.tags";
+    /// Whether the trace can be shared by its URL.
+    pub const TRACE_PUBLIC: &str = "langfuse.trace.public";
+    /// Prefix of the trace's metadata.
+    pub const TRACE_METADATA_PREFIX: &str = "langfuse.trace.metadata.";
+    /// The prefix every trace-level Langfuse attribute shares.
+    pub const TRACE_PREFIX: &str = "langfuse.trace.";
+    /// The user the trace belongs to (an OpenTelemetry name Langfuse reads).
+    pub const USER_ID: &str = "user.id";
+    /// The session the trace belongs to.
+    pub const SESSION_ID: &str = "session.id";
+    /// The release of the application.
+    pub const RELEASE: &str = "langfuse.release";
+    /// The version of the part of the application that ran.
+    pub const VERSION: &str = "langfuse.version";
 }
 
 pub use crate::conventions::INSTRUMENTATION_SCOPE;
@@ -117,6 +150,34 @@ impl ObservationType {
             ObservationType::Embedding => "embedding",
             ObservationType::Guardrail => "guardrail",
         }
+    }
+
+    /// What the GenAI conventions (`gen_ai.operation.name`) and OpenInference
+    /// (`openinference.span.kind`, read by Phoenix) call this type, when they
+    /// have a name for it.
+    pub const fn vocabulary(self) -> (Option<&'static str>, Option<&'static str>) {
+        match self {
+            ObservationType::Generation => (Some("chat"), Some("LLM")),
+            ObservationType::Embedding => (Some("embeddings"), Some("EMBEDDING")),
+            ObservationType::Agent => (Some("invoke_agent"), Some("AGENT")),
+            ObservationType::Tool => (None, Some("TOOL")),
+            ObservationType::Chain => (None, Some("CHAIN")),
+            ObservationType::Retriever => (None, Some("RETRIEVER")),
+            ObservationType::Evaluator => (None, Some("EVALUATOR")),
+            ObservationType::Guardrail => (None, Some("GUARDRAIL")),
+            ObservationType::Span | ObservationType::Event => (None, None),
+        }
+    }
+
+    /// The attributes [`Self::vocabulary`] gives a span of this type.
+    fn vocabulary_attributes(self) -> impl Iterator<Item = KeyValue> {
+        let (operation, kind) = self.vocabulary();
+        operation
+            .map(|name| KeyValue::new(conventions::GEN_AI_OPERATION_NAME, name))
+            .into_iter()
+            .chain(
+                kind.map(|kind| KeyValue::new(crate::generation::openinference::SPAN_KIND, kind)),
+            )
     }
 
     /// Parses the attribute value.
@@ -190,6 +251,8 @@ pub struct Observation {
     capture_output: bool,
     /// False when enriching a span another component ends (the SERVER span).
     owns_span: bool,
+    /// A generation: a stream's first item marks the completion start.
+    generation: bool,
 }
 
 impl Observation {
@@ -233,14 +296,21 @@ impl Observation {
             ObservationType::Span => ObservationType::Tool,
             other => other,
         };
-        cx.span()
-            .set_attribute(KeyValue::new(attributes::TYPE, observation_type.as_str()));
+        cx.span().set_attributes(
+            std::iter::once(KeyValue::new(attributes::TYPE, observation_type.as_str())).chain(
+                observation_type
+                    .vocabulary()
+                    .1
+                    .map(|kind| KeyValue::new(crate::generation::openinference::SPAN_KIND, kind)),
+            ),
+        );
         let capture = cx.span().is_recording() && settings::capture_io();
         Observation {
             cx: Some(cx),
             capture_input: capture && options.capture_input,
             capture_output: capture && options.capture_output,
             owns_span: false,
+            generation: observation_type == ObservationType::Generation,
         }
     }
 
@@ -267,13 +337,14 @@ impl Observation {
                     attributes::TYPE,
                     options.observation_type.as_str(),
                 ))
+                .chain(options.observation_type.vocabulary_attributes())
                 .chain(extra),
             );
         if !links.is_empty() {
             builder = builder.with_links(links.into_iter().map(Link::with_context).collect());
         }
         let span = builder.start_with_context(&tracer, parent);
-        let cx = parent.with_span(span);
+        let cx = crate::propagation::child_context(parent, span);
         let recording = cx.span().is_recording();
         let capture = recording && settings::capture_io();
         Observation {
@@ -281,6 +352,7 @@ impl Observation {
             capture_input: capture && options.capture_input,
             capture_output: capture && options.capture_output,
             owns_span: true,
+            generation: options.observation_type == ObservationType::Generation,
         }
     }
 
@@ -290,6 +362,7 @@ impl Observation {
             capture_input: false,
             capture_output: false,
             owns_span: false,
+            generation: false,
         }
     }
 
@@ -352,18 +425,9 @@ impl Observation {
     /// Adds `langfuse.observation.metadata.<key>` (strings as they are, other
     /// values as JSON).
     pub fn record_metadata<T: Serialize + ?Sized>(&self, key: &str, value: &T) {
-        let Some(cx) = self.recording_context() else {
-            return;
-        };
-        let value = match serde_json::to_value(value) {
-            Ok(serde_json::Value::String(text)) => text,
-            Ok(other) => other.to_string(),
-            Err(error) => unserializable(&error),
-        };
-        cx.span().set_attribute(KeyValue::new(
-            format!("{}{key}", attributes::METADATA_PREFIX),
-            truncate(value, settings::value_length_limit()),
-        ));
+        if let Some(cx) = self.recording_context() {
+            cx.span().set_attribute(metadata_attribute(key, value));
+        }
     }
 
     /// Marks the observation failed: level `ERROR`, the error's `Display` as
@@ -450,6 +514,7 @@ impl Observation {
         ObservedIter {
             inner: iter,
             items: Vec::new(),
+            first: true,
             observation: Some(self),
         }
     }
@@ -465,6 +530,7 @@ impl Observation {
         ObservedStream {
             inner: stream,
             items: Vec::new(),
+            first: true,
             observation: Some(self),
         }
     }
@@ -484,7 +550,22 @@ impl Observation {
         self.set_captured(attributes::OUTPUT, output);
     }
 
-    fn keep_item<T: Serialize>(&self, items: &mut Vec<serde_json::Value>, item: &T) {
+    /// Keeps `item` for the output; the first item of a generation's
+    /// stream is its completion start (time to first token).
+    fn keep_item<T: Serialize>(
+        &self,
+        items: &mut Vec<serde_json::Value>,
+        first: &mut bool,
+        item: &T,
+    ) {
+        if std::mem::take(first) && self.generation {
+            if let Some(cx) = self.recording_context() {
+                cx.span()
+                    .set_attribute(crate::generation::completion_start_attribute(
+                        std::time::SystemTime::now(),
+                    ));
+            }
+        }
         if self.capture_output {
             items.push(
                 serde_json::to_value(item)
@@ -592,6 +673,8 @@ impl<F: Future> Future for Observed<F> {
 pub struct ObservedIter<I> {
     inner: I,
     items: Vec<serde_json::Value>,
+    /// No item yet.
+    first: bool,
     observation: Option<Observation>,
 }
 
@@ -609,7 +692,7 @@ where
         let inner = &mut self.inner;
         let next = observation.run_attached(|| inner.next());
         match &next {
-            Some(item) => observation.keep_item(&mut self.items, item),
+            Some(item) => observation.keep_item(&mut self.items, &mut self.first, item),
             None => {
                 observation.record_streamed(std::mem::take(&mut self.items));
                 self.observation = None;
@@ -629,6 +712,7 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: S,
         items: Vec<serde_json::Value>,
+        first: bool,
         observation: Option<Observation>,
     }
 }
@@ -648,7 +732,7 @@ where
         let inner = this.inner;
         let polled = observation.run_attached(|| inner.poll_next(task));
         match &polled {
-            Poll::Ready(Some(item)) => observation.keep_item(this.items, item),
+            Poll::Ready(Some(item)) => observation.keep_item(this.items, this.first, item),
             Poll::Ready(None) => {
                 observation.record_streamed(std::mem::take(this.items));
                 *this.observation = None;
@@ -719,6 +803,20 @@ impl<T: Serialize + ?Sized> InputValue for T {}
 pub trait OutputValue: Serialize {}
 
 impl<T: Serialize + ?Sized> OutputValue for T {}
+
+/// `langfuse.observation.metadata.<key>`: strings as they are, other values
+/// as JSON, cut to the value length limit.
+pub(crate) fn metadata_attribute<T: Serialize + ?Sized>(key: &str, value: &T) -> KeyValue {
+    let value = match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(text)) => text,
+        Ok(other) => other.to_string(),
+        Err(error) => unserializable(&error),
+    };
+    KeyValue::new(
+        format!("{}{key}", attributes::METADATA_PREFIX),
+        truncate(value, settings::value_length_limit()),
+    )
+}
 
 fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value)

@@ -119,6 +119,32 @@ pub fn has_remote_parent(cx: &Context) -> bool {
     span_context.is_valid() && span_context.is_remote()
 }
 
+/// The context of `span`, started as a child of `parent`. When `parent`
+/// came from another process, the context remembers that `span` is this
+/// process's first span of the trace, so that trace-level updates made in it
+/// never land on a span whose parent is remote (see
+/// [`crate::current::update_current_trace`]).
+pub fn child_context<S>(parent: &Context, span: S) -> Context
+where
+    S: opentelemetry::trace::Span + Send + Sync + 'static,
+{
+    if has_remote_parent(parent) {
+        let id = span.span_context().span_id();
+        parent.with_span(span).with_value(FirstLocalSpan(id))
+    } else {
+        parent.with_span(span)
+    }
+}
+
+/// True when the span in `cx` was started directly under a remote parent.
+pub fn span_has_remote_parent(cx: &Context) -> bool {
+    cx.get::<FirstLocalSpan>()
+        .is_some_and(|first| first.0 == cx.span().span_context().span_id())
+}
+
+/// Marks the span whose parent is remote (see [`child_context`]).
+struct FirstLocalSpan(opentelemetry::trace::SpanId);
+
 /// `cx` with `user.id` / `session.id` in its baggage: every span started in
 /// it — in this process and, through propagation, in the servers it calls —
 /// carries them as attributes, which Langfuse uses to group traces.

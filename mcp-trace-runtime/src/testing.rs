@@ -173,6 +173,22 @@ pub fn trace() -> TestTrace {
     }
 }
 
+/// A string-array attribute value, to compare with one a span carries
+/// (`langfuse.trace.tags`, `gen_ai.response.finish_reasons`, …).
+///
+/// ```
+/// use mcp_trace_runtime::testing::{strings, Value};
+/// assert!(matches!(strings(&["a", "b"]), Value::Array(_)));
+/// ```
+pub fn strings(items: &[&str]) -> Value {
+    Value::Array(opentelemetry::Array::String(
+        items
+            .iter()
+            .map(|item| opentelemetry::StringValue::from(item.to_string()))
+            .collect(),
+    ))
+}
+
 /// The finished spans of the trace `trace_id`, in the order they ended: for
 /// spans whose trace your test chose itself (a caller's `traceparent`).
 ///
@@ -1094,8 +1110,11 @@ pub trait SpanDataExt {
 
 impl SpanDataExt for SpanData {
     fn attr(&self, key: &str) -> Option<&Value> {
+        // The last value set wins, as in every backend that reads a span's
+        // attributes into a map.
         self.attributes
             .iter()
+            .rev()
             .find(|kv| kv.key.as_str() == key)
             .map(|kv| &kv.value)
     }

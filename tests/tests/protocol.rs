@@ -10,14 +10,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mcp_trace_runtime::client::{CallOptions, McpClient};
+use mcp_trace_runtime::generation::{sampling_meta, Cost, Usage};
 use mcp_trace_runtime::server::{serve_io, BackChannel, McpServer};
 use mcp_trace_runtime::testing::{self, SpanDataExt, Spans, TestTrace};
+use mcp_trace_runtime::trace_attributes::{propagate_attributes, TraceAttributes};
+use mcp_trace_runtime::update_current_trace;
 use mcp_trace_runtime::{mcp_prompt, mcp_resource, mcp_tool, observe, with_otel_headers};
 use opentelemetry::trace::SpanKind;
 use opentelemetry_sdk::trace::SpanData;
 use rmcp::model::{
-    ArgumentInfo, CreateMessageRequestParams, CreateMessageResult, LoggingLevel, Reference,
-    SamplingMessage,
+    ArgumentInfo, CreateMessageRequestParams, CreateMessageResult, LoggingLevel, ModelHint,
+    ModelPreferences, Reference, SamplingMessage,
 };
 use serde_json::{json, Map, Value};
 
@@ -45,7 +48,11 @@ async fn chatty(question: String) -> String {
             .await
             .unwrap();
     }
-    let asked = CreateMessageRequestParams::new(vec![SamplingMessage::user_text(&question)], 32);
+    let asked = CreateMessageRequestParams::new(vec![SamplingMessage::user_text(&question)], 40)
+        .with_model_preferences(
+            ModelPreferences::new().with_hints(vec![ModelHint::new("tiny-local")]),
+        )
+        .with_temperature(0.7);
     let answer = client.create_message(asked).await.unwrap();
     let text = answer
         .message
@@ -122,9 +129,27 @@ fn greet(
     )
 }
 
+#[observe]
+fn look_up(city: &str) -> String {
+    format!("{city}: sunny")
+}
+
+/// Labels the trace from the server's side, then does its work in a child step.
+#[mcp_tool]
+#[with_otel_headers]
+#[observe]
+fn labelled(city: String) -> String {
+    update_current_trace(
+        TraceAttributes::new()
+            .tags(["served"])
+            .metadata("region", "eu"),
+    );
+    look_up(&city)
+}
+
 fn server() -> McpServer {
     McpServer::builder("protocol", "0.1.0")
-        .tools(&[&chatty::TOOL, &wait_forever::TOOL])
+        .tools(&[&chatty::TOOL, &wait_forever::TOOL, &labelled::TOOL])
         .resources(&[&item::RESOURCE, &news::RESOURCE])
         .prompts(&[&greet::PROMPT])
         .build()
@@ -157,9 +182,13 @@ async fn connect(trace: &TestTrace, server: McpServer) -> (McpClient, Arc<Mutex<
                         .map(|text| text.text.clone())
                         .unwrap_or_default();
                     let mut answer = SamplingMessage::assistant_text(format!("{question}? yes"));
-                    let usage = json!({"inputTokens": 7, "outputTokens": 3});
-                    answer.meta = Some(rmcp::model::MetaObject(arguments(json!({"usage": usage}))));
-                    Ok(CreateMessageResult::new(answer, "local-echo".to_string()))
+                    answer.meta = Some(sampling_meta(
+                        &Usage::tokens(7, 3),
+                        Some(&Cost::new().input(0.0007).output(0.0003)),
+                    ));
+                    let mut result = CreateMessageResult::new(answer, "local-echo".to_string());
+                    result.stop_reason = Some("endTurn".to_string());
+                    Ok(result)
                 })
                 .on_logging_message(move |message| {
                     logs.lock()
@@ -230,6 +259,35 @@ async fn a_tool_logs_reports_progress_and_asks_the_clients_model() {
     );
     assert_eq!(asked.attr_i64("gen_ai.usage.input_tokens"), Some(7));
     assert_eq!(asked.attr_i64("gen_ai.usage.output_tokens"), Some(3));
+    assert_eq!(asked.attr_i64("llm.token_count.total"), Some(10));
+    assert_eq!(asked.attr_str("gen_ai.operation.name"), Some("chat"));
+    assert_eq!(asked.attr_str("openinference.span.kind"), Some("LLM"));
+    assert_eq!(asked.attr_str("gen_ai.response.model"), Some("local-echo"));
+    assert_eq!(asked.attr_str("llm.finish_reason"), Some("endTurn"));
+    assert_eq!(
+        asked.attr("gen_ai.response.finish_reasons"),
+        Some(&testing::strings(&["endTurn"]))
+    );
+    // The tool asked for a model by hint and capped the answer's length.
+    assert_eq!(asked.attr_str("gen_ai.request.model"), Some("tiny-local"));
+    assert_eq!(asked.attr_i64("gen_ai.request.max_tokens"), Some(40));
+    assert_eq!(
+        asked.attr("gen_ai.request.temperature"),
+        Some(&testing::Value::F64(0.7))
+    );
+    let usage: Value = serde_json::from_str(
+        asked
+            .attr_str("langfuse.observation.usage_details")
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(usage, json!({"input": 7, "output": 3, "total": 10}));
+    let cost: Value =
+        serde_json::from_str(asked.attr_str("langfuse.observation.cost_details").unwrap()).unwrap();
+    assert_eq!(
+        cost["total"].as_f64().map(|usd| (usd * 1e4).round()),
+        Some(10.0)
+    );
     let answered = one(&spans, "sampling/createMessage", SpanKind::Server);
     assert_eq!(answered.parent_span_id, asked.span_context.span_id());
     // What the server told the client along the way: CLIENT spans too.
@@ -293,7 +351,7 @@ async fn a_cancelled_call_stops_the_tool_and_its_span_says_cancelled() {
         "the tool's task was stopped"
     );
     // The server still serves.
-    assert_eq!(trace.wrap(client.list_tool_names()).await.unwrap().len(), 2);
+    assert_eq!(trace.wrap(client.list_tool_names()).await.unwrap().len(), 3);
     client.close().await;
 }
 
@@ -477,4 +535,82 @@ fn two_tools_with_one_name_stop_the_server_from_starting() {
     assert!(error.second.ends_with("second::same"), "{error}");
     // Registered, the two clash as well: McpServer::new serves everything.
     assert!(McpServer::new("all", "0.1.0").is_err());
+}
+
+#[observe(skip_all)]
+async fn ask_labelled(client: &McpClient) -> String {
+    update_current_trace(TraceAttributes::new().name("labelled weather"));
+    let result = client
+        .call_tool("labelled", arguments(json!({"city": "Oslo"})))
+        .await
+        .expect("labelled answers");
+    result.text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trace_attributes_cross_mcp_and_trace_updates_come_from_both_sides() {
+    let trace = testing::trace();
+    let (client, _seen) = connect(&trace, server()).await;
+    let attributes = TraceAttributes::new()
+        .user_id("carol")
+        .session_id("support-1")
+        .tags(["from-client"])
+        .across_mcp();
+    let answer = trace
+        .wrap(propagate_attributes(attributes, async {
+            #[observe(skip_all)]
+            async fn session(client: &McpClient) -> String {
+                ask_labelled(client).await
+            }
+            session(&client).await
+        }))
+        .await;
+    assert_eq!(answer, "Oslo: sunny");
+    client.close().await;
+
+    let spans = trace
+        .wait_for(|spans| !spans.named("look_up").is_empty() && !spans.named("session").is_empty())
+        .await;
+    let tags = |span: &SpanData| span.attr("langfuse.trace.tags").cloned();
+    let tag_list = |tags: &[&str]| Some(testing::strings(tags));
+    // Client side: the scope's attributes on every span; the trace's name
+    // set from inside the call, on that call's own span (its parent is local).
+    let asked = spans.find("ask_labelled");
+    assert_eq!(asked.attr_str("user.id"), Some("carol"));
+    assert_eq!(tags(asked), tag_list(&["from-client"]));
+    assert_eq!(
+        asked.attr_str("langfuse.trace.name"),
+        Some("labelled weather")
+    );
+    let call = one(&spans, "tools/call labelled", SpanKind::Client);
+    assert_eq!(call.attr_str("session.id"), Some("support-1"));
+
+    // Server side, reached through baggage: the SERVER span (its parent is
+    // the client's span) gets user and session but no langfuse.trace.*.
+    let served = one(&spans, "tools/call labelled", SpanKind::Server);
+    assert!(served.parent_span_is_remote);
+    assert_eq!(served.attr_str("user.id"), Some("carol"));
+    assert_eq!(served.attr_str("session.id"), Some("support-1"));
+    assert!(
+        served
+            .attributes
+            .iter()
+            .all(|kv| !kv.key.as_str().starts_with("langfuse.trace.")),
+        "{:?}",
+        served.attributes
+    );
+    // Its child has a local parent: the client's tags reach it.
+    let step = spans.find("look_up");
+    assert_eq!(step.parent_span_id, served.span_context.span_id());
+    assert_eq!(step.attr_str("user.id"), Some("carol"));
+    assert_eq!(tags(step), tag_list(&["from-client"]));
+    // The server's own trace update: an event under its SERVER span.
+    let update = spans.find("trace update");
+    assert_eq!(update.parent_span_id, served.span_context.span_id());
+    assert_eq!(tags(update), tag_list(&["from-client", "served"]));
+    assert_eq!(
+        update.attr_str("langfuse.trace.metadata.region"),
+        Some("eu")
+    );
+    assert_eq!(update.attr_str("langfuse.trace.name"), None);
 }

@@ -1,38 +1,33 @@
-//! Users and sessions: `user.id` / `session.id` from baggage onto every span,
-//! so Langfuse groups traces by user and session.
+//! Trace-level attributes on every span as it starts: those propagated in
+//! this process ([`crate::trace_attributes::propagate_attributes`]) and those
+//! a caller sent as baggage (`user.id`, `session.id`, Langfuse's
+//! `langfuse_*` keys), so Langfuse groups traces by user and session and
+//! every observation carries the tags and metadata of its piece of work.
 
-use opentelemetry::baggage::BaggageExt;
-use opentelemetry::{Context, KeyValue};
+use opentelemetry::Context;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
-/// Baggage keys read, in order of preference, for each attribute: the
-/// OpenTelemetry names first, then Langfuse's.
-const KEYS: [(&str, [&str; 2]); 2] = [
-    ("user.id", ["user.id", "langfuse_user_id"]),
-    ("session.id", ["session.id", "langfuse_session_id"]),
-];
+use crate::propagation::has_remote_parent;
+use crate::trace_attributes::propagated_in;
 
-/// Copies `user.id` and `session.id` (or `langfuse_user_id` /
-/// `langfuse_session_id`) from the parent context's baggage onto each span
-/// as it starts. Baggage travels with the trace context across processes, so
-/// a client that sets them (see [`crate::propagation::with_user_and_session`])
-/// labels the server's spans too.
+/// Copies the parent context's propagated trace attributes onto each span as
+/// it starts; on a span whose parent is remote, only those that are not
+/// `langfuse.trace.*` (user, session, version, release). Baggage travels
+/// with the trace context across processes, so a client that sets them
+/// (see [`crate::propagation::with_user_and_session`]) labels the server's
+/// spans too.
 #[derive(Debug, Default)]
 pub struct UserSessionAttributes;
 
 impl SpanProcessor for UserSessionAttributes {
     fn on_start(&self, span: &mut Span, cx: &Context) {
         use opentelemetry::trace::Span as _;
-        let baggage = cx.baggage();
-        if baggage.is_empty() {
+        let attributes = propagated_in(cx);
+        if attributes.is_empty() {
             return;
         }
-        for (attribute, keys) in KEYS {
-            if let Some(value) = keys.iter().find_map(|key| baggage.get(*key)) {
-                span.set_attribute(KeyValue::new(attribute, value.as_str().to_string()));
-            }
-        }
+        span.set_attributes(attributes.span_attributes(has_remote_parent(cx)));
     }
 
     fn on_end(&self, _span: SpanData) {}

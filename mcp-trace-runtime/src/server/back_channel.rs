@@ -21,8 +21,10 @@ use rmcp::service::{PeerRequestOptions, ServiceError};
 use rmcp::{Peer, RoleServer};
 
 use crate::conventions::{self as mcp, Operation, Outcome, Transport};
+use crate::generation;
 use crate::metrics;
 use crate::observe::attributes::{INPUT, OUTPUT, TYPE};
+use crate::observe::ObservationType;
 use crate::propagation;
 use crate::scope::{ClientLogLevel, ServedRequest};
 
@@ -34,47 +36,68 @@ pub(crate) enum ListChanged {
     Prompts,
 }
 
-/// `gen_ai.response.model`: the model that answered a sampling request.
-pub const GEN_AI_RESPONSE_MODEL: &str = "gen_ai.response.model";
-/// `langfuse.observation.model.name`: the model Langfuse shows for a generation.
-pub const LANGFUSE_MODEL_NAME: &str = "langfuse.observation.model.name";
-
-/// `gen_ai.usage.input_tokens`: tokens the sampling request used.
-pub const GEN_AI_USAGE_INPUT_TOKENS: &str = "gen_ai.usage.input_tokens";
-/// `gen_ai.usage.output_tokens`: tokens the sampling answer used.
-pub const GEN_AI_USAGE_OUTPUT_TOKENS: &str = "gen_ai.usage.output_tokens";
-
-/// The token usage a sampling answer reports, when it does: MCP has no field
-/// for it, so clients that know it put it in the result's `_meta` as
-/// `usage: {inputTokens, outputTokens}` (snake_case accepted too).
-fn usage_of(result: &CreateMessageResult) -> Vec<KeyValue> {
-    let Some(usage) = result
-        .message
-        .meta
-        .as_ref()
-        .and_then(|meta| meta.0.get("usage"))
-    else {
+/// What a sampling answer reports beyond MCP's fields: MCP has no place
+/// for token usage or cost, so clients that know them put them in the
+/// answer message's `_meta` (see [`crate::generation::sampling_meta`]):
+/// `usage: {inputTokens, outputTokens, totalTokens, cachedInputTokens,
+/// reasoningTokens}` and `cost: {input, output, total}` in USD (snake_case
+/// accepted too).
+fn reported_usage_and_cost(result: &CreateMessageResult) -> Vec<KeyValue> {
+    let Some(meta) = result.message.meta.as_ref() else {
         return Vec::new();
     };
-    let count = |camel: &str, snake: &str| {
-        usage
-            .get(camel)
-            .or_else(|| usage.get(snake))
-            .and_then(serde_json::Value::as_i64)
-    };
-    [
-        (
-            GEN_AI_USAGE_INPUT_TOKENS,
-            count("inputTokens", "input_tokens"),
-        ),
-        (
-            GEN_AI_USAGE_OUTPUT_TOKENS,
-            count("outputTokens", "output_tokens"),
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(key, tokens)| Some(KeyValue::new(key, tokens?)))
-    .collect()
+    let mut attributes = Vec::new();
+    if let Some(usage) = meta
+        .0
+        .get("usage")
+        .and_then(crate::generation::Usage::from_json)
+    {
+        attributes.extend(usage.attributes());
+    }
+    if let Some(cost) = meta
+        .0
+        .get("cost")
+        .and_then(crate::generation::Cost::from_json)
+    {
+        attributes.extend(cost.attributes());
+    }
+    attributes
+}
+
+/// A sampling request's generation attributes: its type in the three
+/// vocabularies, the messages as input, the first model hint as the model
+/// asked for, and the request parameters.
+fn request_attributes(params: &CreateMessageRequestParams) -> Vec<KeyValue> {
+    let mut attributes = vec![
+        KeyValue::new(TYPE, ObservationType::Generation.as_str()),
+        KeyValue::new(generation::gen_ai::OPERATION_NAME, "chat"),
+        KeyValue::new(generation::openinference::SPAN_KIND, "LLM"),
+    ];
+    if crate::settings::capture_io() {
+        if let Ok(messages) = serde_json::to_string(&params.messages) {
+            attributes.push(KeyValue::new(INPUT, messages));
+        }
+    }
+    let hinted = params
+        .model_preferences
+        .as_ref()
+        .and_then(|preferences| preferences.hints.as_ref())
+        .and_then(|hints| hints.iter().find_map(|hint| hint.name.as_deref()));
+    if let Some(model) = hinted {
+        attributes.extend(generation::model_attributes(model));
+    }
+    let mut parameters = serde_json::Map::new();
+    parameters.insert("max_tokens".into(), params.max_tokens.into());
+    if let Some(temperature) = params.temperature {
+        // Through its shortest decimal form: `f64::from(0.7f32)` is 0.699999988…
+        let temperature: f64 = temperature.to_string().parse().unwrap_or(f64::NAN);
+        parameters.insert("temperature".into(), temperature.into());
+    }
+    if let Some(stop) = &params.stop_sequences {
+        parameters.insert("stop_sequences".into(), stop.clone().into());
+    }
+    attributes.extend(generation::model_parameter_attributes(&parameters));
+    attributes
 }
 
 /// The client of the request being served, for requests back to it. Get it
@@ -220,21 +243,16 @@ impl BackChannel {
     }
 
     /// `sampling/createMessage`: asks the client's model. Its span is a
-    /// Langfuse `generation`: the messages as input, the answer as output,
-    /// the answering model as `gen_ai.response.model` and
-    /// `langfuse.observation.model.name`, and the token usage when the
-    /// answer's `_meta.usage` gives it (`gen_ai.usage.input_tokens`,
-    /// `gen_ai.usage.output_tokens`).
+    /// generation (Langfuse's `generation`, `gen_ai.operation.name = chat`,
+    /// OpenInference `LLM`): the messages as input, the answer as output,
+    /// the preferred model and the parameters of the request, the answering
+    /// model, its stop reason, and the token usage and cost when the
+    /// answer's `_meta` gives them (see [`crate::generation::sampling_meta`]).
     pub async fn create_message(
         &self,
         params: CreateMessageRequestParams,
     ) -> Result<CreateMessageResult, ServiceError> {
-        let mut generation = vec![KeyValue::new(TYPE, "generation")];
-        if crate::settings::capture_io() {
-            if let Ok(messages) = serde_json::to_string(&params.messages) {
-                generation.push(KeyValue::new(INPUT, messages));
-            }
-        }
+        let generation = request_attributes(&params);
         let request = ServerRequest::CreateMessageRequest(CreateMessageRequest::new(params));
         let (result, span) = self
             .send("sampling/createMessage", request, generation)
@@ -245,16 +263,17 @@ impl BackChannel {
         };
         if let Some(span) = span {
             use opentelemetry::trace::TraceContextExt as _;
-            let mut attributes = vec![
-                KeyValue::new(GEN_AI_RESPONSE_MODEL, result.model.clone()),
-                KeyValue::new(LANGFUSE_MODEL_NAME, result.model.clone()),
-            ];
+            let mut attributes: Vec<KeyValue> =
+                generation::response_model_attributes(&result.model).into();
+            if let Some(reason) = &result.stop_reason {
+                attributes.extend(generation::finish_reason_attributes(reason));
+            }
             if crate::settings::capture_io() {
                 if let Ok(message) = serde_json::to_string(&result.message) {
                     attributes.push(KeyValue::new(OUTPUT, message));
                 }
             }
-            attributes.extend(usage_of(&result));
+            attributes.extend(reported_usage_and_cost(&result));
             span.span().set_attributes(attributes);
             mcp::end_span(&span, &Outcome::Ok);
         }

@@ -34,10 +34,7 @@ mod subscriptions;
 mod traced;
 
 pub use self::http::{serve_http, HttpOptions};
-pub use back_channel::{
-    BackChannel, GEN_AI_RESPONSE_MODEL, GEN_AI_USAGE_INPUT_TOKENS, GEN_AI_USAGE_OUTPUT_TOKENS,
-    LANGFUSE_MODEL_NAME,
-};
+pub use back_channel::BackChannel;
 pub use catalog::DuplicateName;
 pub use mcp_server::{McpServer, McpServerBuilder};
 pub use stdio::{serve_io, serve_stdio};
