@@ -111,6 +111,9 @@ struct SpanView {
     parent_id: Option<String>,
     name: String,
     attributes: serde_json::Map<String, Value>,
+    /// What Phoenix makes of the span (`LLM`, `TOOL`, `UNKNOWN`, …); `None`
+    /// for backends without span kinds of their own.
+    openinference_kind: Option<String>,
 }
 
 impl From<&CollectedSpan> for SpanView {
@@ -121,6 +124,7 @@ impl From<&CollectedSpan> for SpanView {
             parent_id: span.parent_span_id.clone(),
             name: span.name.clone(),
             attributes: span.attributes.clone(),
+            openinference_kind: None,
         }
     }
 }
@@ -374,6 +378,7 @@ impl Phoenix {
                 parent_id: span["parent_id"].as_str().map(str::to_string),
                 name: span["name"].as_str().unwrap_or_default().to_string(),
                 attributes: span["attributes"].as_object().cloned().unwrap_or_default(),
+                openinference_kind: span["span_kind"].as_str().map(str::to_string),
             })
             .collect()
     }
@@ -435,6 +440,60 @@ async fn phoenix_shows_the_distributed_trace() {
     assert_eq!(input_of(weather), json!({"location": "Paris"}));
     let forecast = server_span_of(&spans, &handle, "get_forecast");
     assert_eq!(input_of(forecast), json!({"location": "Paris", "days": 3}));
+}
+
+/// The demo's sampling step in Phoenix: the server's `sampling/createMessage`
+/// span is an LLM span with the answering model and token counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs .ci/interop-setup (Python venv, npm)"]
+async fn phoenix_reads_the_sampling_generation_as_an_llm_span() {
+    let phoenix = Phoenix::start().await;
+    let otlp = phoenix.endpoint();
+    let mut command = Command::new(binary("weather-client"));
+    command
+        .args(["--demo", "--json", "Paris"])
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &otlp);
+    let output = run_bounded("weather-client --demo", command, RUN_TIMEOUT).await;
+    let report = stdout_json("weather-client --demo", &output);
+    let trace_id = report["trace_id"]
+        .as_str()
+        .expect("trace_id in --json output")
+        .to_string();
+
+    let is_generation = |span: &SpanView| {
+        span.name == "sampling/createMessage"
+            && span.attributes.get("langfuse.observation.type") == Some(&json!("generation"))
+    };
+    let deadline = Instant::now() + SPANS_TIMEOUT;
+    let generation = loop {
+        let spans = phoenix.spans(&trace_id).await;
+        if let Some(span) = spans.iter().find(|span| is_generation(span)) {
+            break span.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "Phoenix did not return the sampling generation of {trace_id} within {SPANS_TIMEOUT:?}: {spans:#?}\nlog:\n{}",
+            phoenix.log_tail()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(generation.openinference_kind.as_deref(), Some("LLM"), "{generation:#?}");
+    let attribute = |key: &str| {
+        generation
+            .attributes
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| panic!("{key} missing: {generation:#?}"))
+    };
+    let model = attribute("llm.model_name");
+    assert!(model.as_str().is_some_and(|model| !model.is_empty()), "{model}");
+    assert_eq!(model, attribute("gen_ai.response.model"));
+    let prompt = attribute("llm.token_count.prompt").as_i64().expect("a count");
+    let completion = attribute("llm.token_count.completion").as_i64().expect("a count");
+    assert!(prompt > 0 && completion > 0, "{prompt} / {completion}");
+    assert_eq!(attribute("llm.token_count.total").as_i64(), Some(prompt + completion));
+    assert_eq!(attribute("gen_ai.usage.input_tokens").as_i64(), Some(prompt));
+    assert!(attribute("llm.cost.total").as_f64().is_some_and(|usd| usd > 0.0));
 }
 
 // ---------------------------------------------------------------------------
