@@ -20,8 +20,26 @@ use opentelemetry::trace::SpanRef;
 use opentelemetry::{Array, KeyValue, StringValue, Value};
 use serde_json::{Map, Value as Json};
 
-use crate::observe::{attributes as langfuse, truncate};
-use crate::settings;
+use crate::settings::{self, truncate};
+
+/// Langfuse's attribute names for a generation (also in
+/// [`crate::observe::attributes`] with the other Langfuse names).
+pub mod langfuse {
+    /// A generation's model.
+    pub const MODEL_NAME: &str = "langfuse.observation.model.name";
+    /// A generation's request parameters, a JSON object.
+    pub const MODEL_PARAMETERS: &str = "langfuse.observation.model.parameters";
+    /// A generation's token counts, a JSON object (`input`, `output`, `total`, …).
+    pub const USAGE_DETAILS: &str = "langfuse.observation.usage_details";
+    /// A generation's cost in USD, a JSON object (`input`, `output`, `total`, …).
+    pub const COST_DETAILS: &str = "langfuse.observation.cost_details";
+    /// When a generation's first token arrived (RFC 3339).
+    pub const COMPLETION_START_TIME: &str = "langfuse.observation.completion_start_time";
+    /// The Langfuse prompt a generation used.
+    pub const PROMPT_NAME: &str = "langfuse.observation.prompt.name";
+    /// Its version.
+    pub const PROMPT_VERSION: &str = "langfuse.observation.prompt.version";
+}
 
 /// OpenTelemetry GenAI attribute names.
 pub mod gen_ai {

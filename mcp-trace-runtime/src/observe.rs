@@ -51,20 +51,8 @@ pub mod attributes {
     pub const STATUS_MESSAGE: &str = "langfuse.observation.status_message";
     /// Prefix of metadata attributes.
     pub const METADATA_PREFIX: &str = "langfuse.observation.metadata.";
-    /// A generation's model.
-    pub const MODEL_NAME: &str = "langfuse.observation.model.name";
-    /// A generation's request parameters, a JSON object.
-    pub const MODEL_PARAMETERS: &str = "langfuse.observation.model.parameters";
-    /// A generation's token counts, a JSON object (`input`, `output`, `total`, …).
-    pub const USAGE_DETAILS: &str = "langfuse.observation.usage_details";
-    /// A generation's cost in USD, a JSON object (`input`, `output`, `total`, …).
-    pub const COST_DETAILS: &str = "langfuse.observation.cost_details";
-    /// When a generation's first token arrived (RFC 3339).
-    pub const COMPLETION_START_TIME: &str = "langfuse.observation.completion_start_time";
-    /// The Langfuse prompt a generation used.
-    pub const PROMPT_NAME: &str = "langfuse.observation.prompt.name";
-    /// Its version.
-    pub const PROMPT_VERSION: &str = "langfuse.observation.prompt.version";
+    /// A generation's model, parameters, usage, cost, completion start, prompt.
+    pub use crate::generation::langfuse::*;
 
     /// The trace's name.
     pub const TRACE_NAME: &str = "langfuse.trace.name";
@@ -87,6 +75,7 @@ pub mod attributes {
 }
 
 pub use crate::conventions::INSTRUMENTATION_SCOPE;
+pub use crate::settings::truncate;
 
 /// Langfuse observation types.
 ///
@@ -825,39 +814,6 @@ fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
 
 fn unserializable(error: &serde_json::Error) -> String {
     format!("<unserializable: {error}>")
-}
-
-/// Cuts `value` to at most `limit` bytes on a UTF-8 boundary, ending with a
-/// visible marker that says how much was cut.
-///
-/// ```
-/// use mcp_trace_runtime::observe::truncate;
-/// assert_eq!(truncate("short".into(), 100), "short");
-/// let cut = truncate("é".repeat(100), 64);
-/// assert!(cut.len() <= 64 && cut.ends_with("bytes]"));
-/// ```
-pub fn truncate(mut value: String, limit: usize) -> String {
-    if value.len() <= limit {
-        return value;
-    }
-    let original = value.len();
-    // The marker's length depends on the count it shows; size it for the worst case.
-    let marker_room = format!("…[truncated {original} bytes]").len();
-    let mut cut = limit.saturating_sub(marker_room);
-    while !value.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    value.truncate(cut);
-    value.push_str(&format!("…[truncated {} bytes]", original - cut));
-    if value.len() > limit {
-        // A limit smaller than the marker itself: keep the limit, lose the marker.
-        let mut end = limit;
-        while !value.is_char_boundary(end) {
-            end -= 1;
-        }
-        value.truncate(end);
-    }
-    value
 }
 
 #[cfg(test)]

@@ -152,3 +152,36 @@ pub fn inbound_context() -> InboundContext {
 pub fn set_inbound_context(policy: InboundContext) {
     LINK_INBOUND.store(policy == InboundContext::Link, Ordering::Relaxed);
 }
+
+/// Cuts `value` to at most `limit` bytes on a UTF-8 boundary, ending with a
+/// visible marker that says how much was cut.
+///
+/// ```
+/// use mcp_trace_runtime::observe::truncate;
+/// assert_eq!(truncate("short".into(), 100), "short");
+/// let cut = truncate("é".repeat(100), 64);
+/// assert!(cut.len() <= 64 && cut.ends_with("bytes]"));
+/// ```
+pub fn truncate(mut value: String, limit: usize) -> String {
+    if value.len() <= limit {
+        return value;
+    }
+    let original = value.len();
+    // The marker's length depends on the count it shows; size it for the worst case.
+    let marker_room = format!("…[truncated {original} bytes]").len();
+    let mut cut = limit.saturating_sub(marker_room);
+    while !value.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    value.truncate(cut);
+    value.push_str(&format!("…[truncated {} bytes]", original - cut));
+    if value.len() > limit {
+        // A limit smaller than the marker itself: keep the limit, lose the marker.
+        let mut end = limit;
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        value.truncate(end);
+    }
+    value
+}
