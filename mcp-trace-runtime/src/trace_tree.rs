@@ -6,6 +6,11 @@
 //! roots with an explicit marker, because that is exactly what a broken
 //! context propagation looks like.
 //!
+//! [`render_with_logs`] and [`render_trace_with_logs`] also print each log
+//! record on a line under the span it was emitted in
+//! (`· INFO weather_server: looked up Paris`); records whose span never
+//! arrived come after the tree.
+//!
 //! ```
 //! use mcp_trace_runtime::collector::{CollectedSpan, SpanKind};
 //! use mcp_trace_runtime::trace_tree;
@@ -31,7 +36,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
 
-use crate::collector::{CollectedSpan, SpanStatus};
+use crate::collector::{CollectedLog, CollectedSpan, SpanStatus};
 
 /// Width of the timeline bar in columns.
 const BAR_WIDTH: usize = 20;
@@ -52,6 +57,42 @@ const COLUMN_GAP: &str = "  ";
 /// assert_eq!(trace_tree::render(&[]), "");
 /// ```
 pub fn render(spans: &[CollectedSpan]) -> String {
+    render_with_logs(spans, &[])
+}
+
+/// Like [`render`], with each record of `logs` on a line under the span it
+/// was emitted in, in time order, and the records of a trace whose span
+/// never arrived after that trace's tree. Records outside any trace are left
+/// out.
+///
+/// ```
+/// use mcp_trace_runtime::collector::{CollectedLog, CollectedSpan, SpanKind};
+/// use mcp_trace_runtime::trace_tree;
+///
+/// let span = CollectedSpan {
+///     trace_id: "4bf92f3577b34da6a3ce929d0e0e4736".into(),
+///     span_id: "00f067aa0ba902b7".into(),
+///     name: "get_weather".into(),
+///     service_name: "weather-server".into(),
+///     kind: SpanKind::Server,
+///     end_unix_nano: 2_000_000,
+///     ..Default::default()
+/// };
+/// let log = CollectedLog {
+///     trace_id: Some(span.trace_id.clone()),
+///     span_id: Some(span.span_id.clone()),
+///     severity_text: "INFO".into(),
+///     target: "weather_server".into(),
+///     body: "looked up Paris".into(),
+///     ..Default::default()
+/// };
+/// let text = trace_tree::render_with_logs(&[span], &[log]);
+/// assert_eq!(
+///     text.lines().last(),
+///     Some("   · INFO weather_server: looked up Paris")
+/// );
+/// ```
+pub fn render_with_logs(spans: &[CollectedSpan], logs: &[CollectedLog]) -> String {
     let mut traces: BTreeMap<&str, Vec<&CollectedSpan>> = BTreeMap::new();
     for span in spans {
         traces.entry(span.trace_id.as_str()).or_default().push(span);
@@ -62,7 +103,7 @@ pub fn render(spans: &[CollectedSpan]) -> String {
     traces.sort_by_key(|(_, spans)| trace_bounds(spans).0);
     traces
         .iter()
-        .map(|(trace_id, spans)| render_group(trace_id, spans))
+        .map(|(trace_id, spans)| render_group(trace_id, spans, &logs_of(logs, trace_id)))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -78,11 +119,59 @@ pub fn render(spans: &[CollectedSpan]) -> String {
 /// );
 /// ```
 pub fn render_trace(spans: &[CollectedSpan], trace_id: &str) -> String {
+    render_trace_with_logs(spans, &[], trace_id)
+}
+
+/// Like [`render_trace`], with the trace's log records under their spans
+/// (see [`render_with_logs`]).
+///
+/// ```
+/// use mcp_trace_runtime::trace_tree;
+/// assert_eq!(
+///     trace_tree::render_trace_with_logs(&[], &[], "4bf92f3577b34da6a3ce929d0e0e4736"),
+///     "trace 4bf92f3577b34da6a3ce929d0e0e4736 · no spans received\n"
+/// );
+/// ```
+pub fn render_trace_with_logs(
+    spans: &[CollectedSpan],
+    logs: &[CollectedLog],
+    trace_id: &str,
+) -> String {
     let selected: Vec<&CollectedSpan> = spans
         .iter()
         .filter(|span| span.trace_id.eq_ignore_ascii_case(trace_id))
         .collect();
-    render_group(trace_id, &selected)
+    render_group(trace_id, &selected, &logs_of(logs, trace_id))
+}
+
+/// The records of one trace, in time order (stable for equal times).
+fn logs_of<'a>(logs: &'a [CollectedLog], trace_id: &str) -> Vec<&'a CollectedLog> {
+    let mut selected: Vec<&CollectedLog> = logs
+        .iter()
+        .filter(|log| {
+            log.trace_id
+                .as_deref()
+                .is_some_and(|id| id.eq_ignore_ascii_case(trace_id))
+        })
+        .collect();
+    selected.sort_by_key(|log| log.time_unix_nano);
+    selected
+}
+
+/// `· SEVERITY target: body` on one line.
+fn log_line(log: &CollectedLog) -> String {
+    let mut line = String::from("·");
+    for part in [&log.severity_text, &log.target] {
+        if !part.is_empty() {
+            line.push(' ');
+            line.push_str(&clean(part));
+        }
+    }
+    if !log.target.is_empty() {
+        line.push(':');
+    }
+    let _ = write!(line, " {}", clean(&log.body));
+    line
 }
 
 /// One output row before column alignment.
@@ -92,11 +181,25 @@ struct Row<'a> {
     label: String,
     /// Why this span is a root although it has a parent id.
     detached: Option<String>,
+    /// Tree prefix of the lines under this span's own line (its details):
+    /// its children's column, with the vertical line when children follow.
+    detail_prefix: String,
 }
 
-fn render_group(trace_id: &str, spans: &[&CollectedSpan]) -> String {
+fn render_group(trace_id: &str, spans: &[&CollectedSpan], logs: &[&CollectedLog]) -> String {
     if spans.is_empty() {
         return format!("trace {trace_id} · no spans received\n");
+    }
+    let known: BTreeSet<&str> = spans.iter().map(|s| s.span_id.as_str()).collect();
+    let mut logs_by_span: HashMap<&str, Vec<&CollectedLog>> = HashMap::new();
+    let mut unplaced = Vec::new();
+    for &log in logs {
+        match log.span_id.as_deref() {
+            Some(span_id) if known.contains(span_id) => {
+                logs_by_span.entry(span_id).or_default().push(log)
+            }
+            _ => unplaced.push(log),
+        }
     }
     let (start, end) = trace_bounds(spans);
     let services: BTreeSet<&str> = spans.iter().map(|s| s.service_name.as_str()).collect();
@@ -150,6 +253,16 @@ fn render_group(trace_id: &str, spans: &[&CollectedSpan]) -> String {
         }
         out.push_str(&line);
         out.push('\n');
+        for log in logs_by_span
+            .remove(row.span.span_id.as_str())
+            .unwrap_or_default()
+        {
+            let _ = writeln!(out, "{}{}", row.detail_prefix, log_line(log));
+        }
+    }
+    for log in unplaced {
+        let span = log.span_id.as_deref().unwrap_or("none");
+        let _ = writeln!(out, "{}  (span {span} not received)", log_line(log));
     }
     out
 }
@@ -216,11 +329,7 @@ fn walk<'a>(
         }
         visited[i] = true;
         let span = spans[i];
-        rows.push(Row {
-            span,
-            label: format!("{prefix}{connector}{}", clean(&span.name)),
-            detached: detached.take(),
-        });
+        let label = format!("{prefix}{connector}{}", clean(&span.name));
         let child_prefix = match connector {
             "" => prefix,
             "└─ " => format!("{prefix}   "),
@@ -230,6 +339,17 @@ fn walk<'a>(
             .get(span.span_id.as_str())
             .map(|kids| kids.iter().copied().filter(|&k| !visited[k]).collect())
             .unwrap_or_default();
+        let detail_prefix = if kids.is_empty() {
+            format!("{child_prefix}   ")
+        } else {
+            format!("{child_prefix}│  ")
+        };
+        rows.push(Row {
+            span,
+            label,
+            detached: detached.take(),
+            detail_prefix,
+        });
         // Pushed in reverse so the earliest child is popped (printed) first.
         for (n, &kid) in kids.iter().enumerate().rev() {
             let connector = if n + 1 == kids.len() {
@@ -582,6 +702,75 @@ a b   s  INTERNAL  1.0 ms  █████████████████�
 └─ b  s  INTERNAL    0 ns  ··········▏·········
 ";
         assert_eq!(text, expected);
+    }
+
+    fn log(
+        span_id: Option<&str>,
+        at_ms: f64,
+        severity: &str,
+        target: &str,
+        body: &str,
+    ) -> CollectedLog {
+        CollectedLog {
+            trace_id: Some(TRACE.into()),
+            span_id: span_id.map(Into::into),
+            severity_text: severity.into(),
+            target: target.into(),
+            body: body.into(),
+            time_unix_nano: 1_700_000_000 * 1_000 * MS + (at_ms * MS as f64) as u64,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn logs_print_under_their_span_and_unplaced_ones_after_the_tree() {
+        let logs = vec![
+            // Given out of time order.
+            log(
+                Some("0000000000000004"),
+                4.0,
+                "WARN",
+                "weather_server",
+                "slow upstream",
+            ),
+            log(
+                Some("0000000000000004"),
+                3.0,
+                "INFO",
+                "weather_server",
+                "looked up\nParis",
+            ),
+            log(
+                Some("0000000000000001"),
+                0.2,
+                "INFO",
+                "weather_client",
+                "asking",
+            ),
+            log(Some("00000000000000ff"), 5.0, "ERROR", "", "lost span"),
+            // Another trace: not printed with this one.
+            CollectedLog {
+                trace_id: Some("0af7651916cd43dd8448eb211c80319c".into()),
+                body: "elsewhere".into(),
+                ..Default::default()
+            },
+        ];
+        let expected = "\
+trace 4bf92f3577b34da6a3ce929d0e0e4736 · 5 spans · 2 services · 20.0 ms
+weather_request                  weather-client  INTERNAL  20.0 ms  ████████████████████
+│  · INFO weather_client: asking
+└─ handle_weather_request        weather-client  INTERNAL  19.0 ms  ████████████████████
+   ├─ tools/call get_weather     weather-client  CLIENT     6.0 ms  ·██████·············
+   │  └─ tools/call get_weather  weather-server  SERVER     4.0 ms  ··████··············
+   │        · INFO weather_server: looked up Paris
+   │        · WARN weather_server: slow upstream
+   └─ tools/call get_forecast    weather-client  CLIENT    10.0 ms  ··········██████████  ✗ upstream timeout
+· ERROR lost span  (span 00000000000000ff not received)
+";
+        assert_eq!(render_with_logs(&weather(), &logs), expected);
+        assert_eq!(render_trace_with_logs(&weather(), &logs, TRACE), expected);
+        // Without logs, the old functions' output.
+        assert_eq!(render_with_logs(&weather(), &[]), render(&weather()));
     }
 
     #[test]
