@@ -9,6 +9,7 @@
 #![allow(deprecated)]
 
 use mcp_trace_runtime::client::{ClientError, McpClient, ToolResponse};
+use mcp_trace_runtime::generation::{sampling_meta, Cost, Usage};
 use mcp_trace_runtime::observe;
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::{Status, TraceContextExt, Tracer};
@@ -42,6 +43,13 @@ pub struct Extras {
 
 /// Name of the model [`local_model`] answers as.
 pub const LOCAL_MODEL: &str = "local-demo-model";
+
+/// What [`local_model`] charges per input token, in USD. Made up, and fixed,
+/// so the demo's generation has a cost that one can check by hand.
+pub const LOCAL_INPUT_PRICE_USD: f64 = 0.000_001;
+
+/// What [`local_model`] charges per output token, in USD.
+pub const LOCAL_OUTPUT_PRICE_USD: f64 = 0.000_002;
 
 /// A finished request: its report or error, and its trace id either way.
 pub struct Outcome {
@@ -123,7 +131,23 @@ pub async fn handle_weather_request(
 }
 
 /// The demo's model: a deterministic local responder, no network. It
-/// answers `describe_weather`'s question with the weather it was given.
+/// answers `describe_weather`'s question with the weather it was given, as
+/// [`LOCAL_MODEL`], stopping at the end of its turn, and reports what a real
+/// model's client would: the tokens (here the whitespace-separated words of
+/// the question and of the answer) and their cost at [`LOCAL_INPUT_PRICE_USD`]
+/// and [`LOCAL_OUTPUT_PRICE_USD`], in the answer's `_meta`, where the
+/// server's `sampling/createMessage` span reads them.
+///
+/// ```ignore
+/// // (a binary's private module: shown, not compiled)
+/// let asked = CreateMessageRequestParams::new(
+///     vec![SamplingMessage::user_text("In one line, describe this weather in Oslo: 3°C.")],
+///     64,
+/// );
+/// let answer = local_model(&asked);
+/// assert_eq!(answer.model, LOCAL_MODEL);
+/// assert_eq!(answer.message.meta.unwrap().0["usage"]["inputTokens"], 9);
+/// ```
 pub fn local_model(asked: &CreateMessageRequestParams) -> CreateMessageResult {
     let question = asked
         .messages
@@ -137,12 +161,21 @@ pub fn local_model(asked: &CreateMessageRequestParams) -> CreateMessageResult {
         .split_once("describe this weather in ")
         .map_or(question.as_str(), |(_, weather)| weather)
         .trim_end_matches('.');
-    CreateMessageResult::new(
-        SamplingMessage::assistant_text(format!(
-            "{weather}: a day like any other, says the local model."
-        )),
-        LOCAL_MODEL.to_string(),
-    )
+    let answer = format!("{weather}: a day like any other, says the local model.");
+    let usage = Usage::tokens(words(&question), words(&answer));
+    let cost = Cost::new()
+        .input(words(&question) as f64 * LOCAL_INPUT_PRICE_USD)
+        .output(words(&answer) as f64 * LOCAL_OUTPUT_PRICE_USD);
+    let mut message = SamplingMessage::assistant_text(answer);
+    message.meta = Some(sampling_meta(&usage, Some(&cost)));
+    CreateMessageResult::new(message, LOCAL_MODEL.to_string())
+        .with_stop_reason(CreateMessageResult::STOP_REASON_END_TURN)
+}
+
+/// The local model's token count: whitespace-separated words, so the same
+/// text always counts the same.
+fn words(text: &str) -> u64 {
+    text.split_whitespace().count() as u64
 }
 
 async fn call_extras(
@@ -230,4 +263,42 @@ async fn call<T: serde::de::DeserializeOwned>(
             "tool {tool} returned an unexpected result ({error}): {text}"
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_model_reports_model_stop_reason_usage_and_cost() {
+        let asked = CreateMessageRequestParams::new(
+            vec![SamplingMessage::user_text(
+                "In one line, describe this weather in Oslo: 3°C.",
+            )],
+            64,
+        );
+        let answer = local_model(&asked);
+        assert_eq!(answer.model, LOCAL_MODEL);
+        assert_eq!(answer.stop_reason.as_deref(), Some("endTurn"));
+        let text = answer.message.content.first().and_then(|c| c.as_text());
+        assert_eq!(
+            text.map(|t| t.text.as_str()),
+            Some("Oslo: 3°C: a day like any other, says the local model.")
+        );
+        // 9 words asked, 11 answered.
+        let meta = answer.message.meta.expect("usage and cost in _meta");
+        assert_eq!(
+            Usage::from_json(&meta.0["usage"]),
+            Some(Usage::tokens(9, 11))
+        );
+        let cost = Cost::from_json(&meta.0["cost"]).expect("a cost");
+        let expected = 9.0 * LOCAL_INPUT_PRICE_USD + 11.0 * LOCAL_OUTPUT_PRICE_USD;
+        assert!(
+            (cost.total_usd().unwrap() - expected).abs() < 1e-12,
+            "{cost:?}"
+        );
+        // Deterministic: the same question, the same answer.
+        let again = local_model(&asked);
+        assert_eq!(again.message.meta, Some(meta));
+    }
 }
