@@ -6,6 +6,18 @@
 //! roots with an explicit marker, because that is exactly what a broken
 //! context propagation looks like.
 //!
+//! Under an observed span (one with a Langfuse input or output) come its
+//! input and output, abridged to one line each; under a generation (a span
+//! with a model or token usage) one line more with the model, the tokens and
+//! the cost:
+//!
+//! ```text
+//! │     └─ sampling/createMessage  weather-server  CLIENT  3.3 ms  ·········██·
+//! │        in  [{"role":"user","content":{"type":"text","text":"In one line, describe…
+//! │        out {"role":"assistant","content":{"type":"text","text":"Paris: 26°C, Cloud…
+//! │        model local-demo-model · tokens 17 in / 14 out / 31 total · $0.000045
+//! ```
+//!
 //! [`render_with_logs`] and [`render_trace_with_logs`] also print each log
 //! record on a line under the span it was emitted in
 //! (`· INFO weather_server: looked up Paris`); records whose span never
@@ -36,7 +48,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
 
+use serde_json::Value;
+
 use crate::collector::{CollectedLog, CollectedSpan, SpanStatus};
+use crate::generation::{gen_ai, openinference};
+use crate::observe::attributes as langfuse;
 
 /// Width of the timeline bar in columns.
 const BAR_WIDTH: usize = 20;
@@ -45,6 +61,10 @@ const BAR_EMPTY: char = '·';
 /// Zero-length spans still get a visible position on the timeline.
 const BAR_INSTANT: char = '▏';
 const COLUMN_GAP: &str = "  ";
+/// Longest input or output shown under a span, in characters: the tree's
+/// indentation plus this still fits a wide terminal line.
+const IO_WIDTH: usize = 80;
+const ELLIPSIS: char = '…';
 
 /// Renders every trace in `spans` as a tree: traces are grouped by trace id,
 /// ordered by their earliest start time, and separated by a blank line.
@@ -253,6 +273,9 @@ fn render_group(trace_id: &str, spans: &[&CollectedSpan], logs: &[&CollectedLog]
         }
         out.push_str(&line);
         out.push('\n');
+        for detail in span_details(row.span) {
+            let _ = writeln!(out, "{}{detail}", row.detail_prefix);
+        }
         for log in logs_by_span
             .remove(row.span.span_id.as_str())
             .unwrap_or_default()
@@ -265,6 +288,103 @@ fn render_group(trace_id: &str, spans: &[&CollectedSpan], logs: &[&CollectedLog]
         let _ = writeln!(out, "{}  (span {span} not received)", log_line(log));
     }
     out
+}
+
+/// The lines under an observed span: its input and output, abridged to one
+/// line each, and for a generation its model, tokens and cost. None for a
+/// span that records neither.
+fn span_details(span: &CollectedSpan) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (label, key) in [("in ", langfuse::INPUT), ("out", langfuse::OUTPUT)] {
+        if let Some(value) = span.attributes.get(key) {
+            lines.push(format!("{label} {}", abridge(&text_of(value), IO_WIDTH)));
+        }
+    }
+    lines.extend(generation_line(span));
+    lines
+}
+
+/// `model M · tokens I in / O out / T total · $C`, each part only when the
+/// span records it; `None` when it records no model, tokens nor cost.
+/// Langfuse's attributes come first, then the GenAI conventions' and
+/// OpenInference's, so a span written by another instrumentation shows too.
+fn generation_line(span: &CollectedSpan) -> Option<String> {
+    let model = [
+        langfuse::MODEL_NAME,
+        gen_ai::RESPONSE_MODEL,
+        gen_ai::REQUEST_MODEL,
+        openinference::MODEL_NAME,
+    ]
+    .into_iter()
+    .filter_map(|key| span.attr_str(key))
+    .find(|model| !model.trim().is_empty());
+    let usage = json_object(span, langfuse::USAGE_DETAILS);
+    let count = |detail: &str, attribute: &str| {
+        usage
+            .as_ref()
+            .and_then(|usage| usage.get(detail))
+            .or_else(|| span.attributes.get(attribute))
+            .and_then(Value::as_u64)
+    };
+    let input = count("input", gen_ai::USAGE_INPUT_TOKENS);
+    let output = count("output", gen_ai::USAGE_OUTPUT_TOKENS);
+    let total = count("total", openinference::TOKEN_COUNT_TOTAL).or(match (input, output) {
+        (None, None) => None,
+        (input, output) => Some(input.unwrap_or(0) + output.unwrap_or(0)),
+    });
+    let cost = json_object(span, langfuse::COST_DETAILS)
+        .and_then(|cost| cost.get("total").and_then(Value::as_f64))
+        .or_else(|| span.attributes.get(openinference::COST_TOTAL)?.as_f64())
+        .filter(|usd| usd.is_finite());
+
+    let mut parts = Vec::new();
+    if let Some(model) = model {
+        parts.push(format!("model {}", abridge(model, IO_WIDTH)));
+    }
+    let tokens: Vec<String> = [(input, "in"), (output, "out"), (total, "total")]
+        .into_iter()
+        .filter_map(|(count, label)| Some(format!("{} {label}", count?)))
+        .collect();
+    if !tokens.is_empty() {
+        parts.push(format!("tokens {}", tokens.join(" / ")));
+    }
+    if let Some(usd) = cost {
+        parts.push(format!("${usd:.6}"));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+/// A string attribute holding a JSON object (Langfuse's usage and cost
+/// details), parsed; `None` when absent or not an object.
+fn json_object(span: &CollectedSpan, key: &str) -> Option<serde_json::Map<String, Value>> {
+    match serde_json::from_str(span.attr_str(key)?) {
+        Ok(Value::Object(object)) => Some(object),
+        _ => None,
+    }
+}
+
+/// An attribute as text: strings as they are (Langfuse's input and output
+/// are JSON text already), anything else as JSON.
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `text` on one line of at most `max` characters: control characters
+/// become spaces, and a longer text is cut at a character boundary (never
+/// inside a multi-byte UTF-8 sequence) and ends with an ellipsis.
+fn abridge(text: &str, max: usize) -> String {
+    let text = clean(text);
+    let text = text.trim();
+    if width(text) <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push(ELLIPSIS);
+    cut
 }
 
 /// Orders spans depth-first into rows with tree prefixes.
@@ -702,6 +822,177 @@ a b   s  INTERNAL  1.0 ms  █████████████████�
 └─ b  s  INTERNAL    0 ns  ··········▏·········
 ";
         assert_eq!(text, expected);
+    }
+
+    /// `span` with its string attributes set.
+    fn with_attributes(mut span: CollectedSpan, attributes: &[(&str, Value)]) -> CollectedSpan {
+        for (key, value) in attributes {
+            span.attributes.insert((*key).to_string(), value.clone());
+        }
+        span
+    }
+
+    #[test]
+    fn observed_spans_show_their_input_and_output_under_them() {
+        use SpanKind::*;
+        let root = with_attributes(
+            span(
+                TRACE,
+                "0000000000000001",
+                None,
+                "handle",
+                "c",
+                Internal,
+                0.0,
+                10.0,
+            ),
+            &[
+                (langfuse::INPUT, r#"{"location":"Paris"}"#.into()),
+                (langfuse::OUTPUT, r#""Sunny, 22°C""#.into()),
+            ],
+        );
+        let first = with_attributes(
+            span(
+                TRACE,
+                "0000000000000002",
+                Some("0000000000000001"),
+                "tool",
+                "s",
+                Server,
+                1.0,
+                4.0,
+            ),
+            &[(langfuse::OUTPUT, serde_json::json!({"temperature": 22}))],
+        );
+        // Attributes other than the observation's input and output add nothing.
+        let last = with_attributes(
+            span(
+                TRACE,
+                "0000000000000003",
+                Some("0000000000000001"),
+                "plain",
+                "s",
+                Internal,
+                5.0,
+                6.0,
+            ),
+            &[("mcp.method.name", "tools/call".into())],
+        );
+        let expected = "\
+trace 4bf92f3577b34da6a3ce929d0e0e4736 · 3 spans · 2 services · 10.0 ms
+handle    c  INTERNAL  10.0 ms  ████████████████████
+│  in  {\"location\":\"Paris\"}
+│  out \"Sunny, 22°C\"
+├─ tool   s  SERVER     3.0 ms  ··██████············
+│     out {\"temperature\":22}
+└─ plain  s  INTERNAL   1.0 ms  ··········██········
+";
+        assert_eq!(render(&[root, first, last]), expected);
+    }
+
+    #[test]
+    fn spans_without_io_print_one_line_each() {
+        let mut spans = weather();
+        for span in &mut spans {
+            span.attributes
+                .insert("gen_ai.tool.name".into(), "get_weather".into());
+            span.attributes.insert(langfuse::TYPE.into(), "span".into());
+        }
+        let text = render(&spans);
+        assert_eq!(text.lines().count(), 1 + spans.len(), "{text}");
+    }
+
+    #[test]
+    fn long_values_are_cut_at_a_character_boundary_with_an_ellipsis() {
+        assert_eq!(abridge("short", IO_WIDTH), "short");
+        let exact = "x".repeat(IO_WIDTH);
+        assert_eq!(abridge(&exact, IO_WIDTH), exact);
+        let long = "y".repeat(IO_WIDTH + 1);
+        let cut = abridge(&long, IO_WIDTH);
+        assert_eq!(cut.chars().count(), IO_WIDTH, "{cut}");
+        assert_eq!(cut, format!("{}…", "y".repeat(IO_WIDTH - 1)));
+        // Two- and three-byte characters: the cut counts characters, and
+        // slicing at a byte position inside one would panic.
+        assert_eq!(abridge("22°C in 東京, windy", 10), "22°C in 東…");
+        assert_eq!(abridge("東京東京東京", 4), "東京東…");
+        // One line, whatever the value holds; no space before the ellipsis.
+        assert_eq!(abridge("  a\nb\tc  ", IO_WIDTH), "a b c");
+        assert_eq!(abridge("abc def", 5), "abc…");
+    }
+
+    #[test]
+    fn a_generation_shows_model_tokens_and_cost() {
+        use SpanKind::*;
+        let generation = with_attributes(
+            span(
+                TRACE,
+                "0000000000000001",
+                None,
+                "sampling/createMessage",
+                "s",
+                Client,
+                0.0,
+                2.0,
+            ),
+            &[
+                (langfuse::INPUT, r#"[{"role":"user"}]"#.into()),
+                (langfuse::MODEL_NAME, "local-demo-model".into()),
+                (gen_ai::REQUEST_MODEL, "a-hint".into()),
+                (
+                    langfuse::USAGE_DETAILS,
+                    r#"{"input":17,"output":14,"total":31}"#.into(),
+                ),
+                (
+                    langfuse::COST_DETAILS,
+                    r#"{"input":0.000017,"output":0.000028,"total":0.000045}"#.into(),
+                ),
+            ],
+        );
+        let text = render(&[generation]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[2..],
+            [
+                r#"   in  [{"role":"user"}]"#,
+                "   model local-demo-model · tokens 17 in / 14 out / 31 total · $0.000045",
+            ],
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn generation_parts_come_from_any_vocabulary_and_only_when_recorded() {
+        let line = |attributes: &[(&str, Value)]| {
+            generation_line(&with_attributes(CollectedSpan::default(), attributes))
+        };
+        // GenAI / OpenInference only: the total is input + output.
+        assert_eq!(
+            line(&[
+                (gen_ai::RESPONSE_MODEL, "gpt-4o-mini".into()),
+                (gen_ai::USAGE_INPUT_TOKENS, 120.into()),
+                (gen_ai::USAGE_OUTPUT_TOKENS, 30.into()),
+                (openinference::COST_TOTAL, 0.000123.into()),
+            ]),
+            Some("model gpt-4o-mini · tokens 120 in / 30 out / 150 total · $0.000123".into())
+        );
+        assert_eq!(
+            line(&[(gen_ai::USAGE_OUTPUT_TOKENS, 7.into())]),
+            Some("tokens 7 out / 7 total".into())
+        );
+        assert_eq!(
+            line(&[(openinference::MODEL_NAME, "phi-3".into())]),
+            Some("model phi-3".into())
+        );
+        // Nothing of a generation, an empty model, unreadable details: no line.
+        assert_eq!(line(&[]), None);
+        assert_eq!(
+            line(&[
+                (langfuse::MODEL_NAME, " ".into()),
+                (langfuse::USAGE_DETAILS, "not json".into()),
+                (langfuse::COST_DETAILS, r#"{"total":"free"}"#.into()),
+            ]),
+            None
+        );
     }
 
     fn log(

@@ -136,11 +136,28 @@ async fn stdio_server_spans_are_children_of_the_callers_span() {
     let lines: Vec<&str> = rendered
         .lines()
         .skip(1)
-        .map(|line| line.split("  ").next().unwrap_or_default())
+        .map(|line| match line.find(['{', '[']) {
+            // An input or output line: its tree prefix and label.
+            Some(json) => line[..json].trim_end(),
+            None => line.split("  ").next().unwrap_or_default(),
+        })
         .collect();
+    // Each tool's input and output follow its line, under the tree's bar.
     assert_eq!(
         lines,
-        ["stdio_parent", "├─ get_weather", "└─ get_forecast"],
-        "{tree}"
+        [
+            "stdio_parent",
+            "├─ get_weather",
+            "│     in",
+            "│     out",
+            "└─ get_forecast",
+            "      in",
+            "      out"
+        ],
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains(r#"   in  {"location":"Paris","days":2}"#),
+        "{rendered}"
     );
 }

@@ -248,24 +248,31 @@ async fn one_request_is_one_trace_across_both_processes() {
     );
     assert_eq!(json_attr(forecast, OUTPUT), report["forecast"]);
 
-    // The printed tree shows the nesting.
+    // The printed tree shows the nesting, and each observation's input and
+    // output (abridged) under its line.
     let tree = trace_tree::render_trace(&all, &trace_id);
     let lines: Vec<&str> = tree.lines().collect();
-    assert_eq!(lines.len(), 5, "{tree}");
+    assert_eq!(lines.len(), 11, "{tree}");
     assert!(
         lines[0].starts_with(&format!("trace {trace_id} · 4 spans · 2 services · ")),
         "{tree}"
     );
     let expected = [
-        ("weather_request ", "weather-client"),
-        ("└─ handle_weather_request ", "weather-client"),
-        ("   ├─ get_weather ", "weather-server"),
-        ("   └─ get_forecast ", "weather-server"),
+        ("weather_request ", Some("weather-client")),
+        ("└─ handle_weather_request ", Some("weather-client")),
+        (r#"   │  in  {"location":"Paris","forecast_days":3}"#, None),
+        (r#"   │  out {"weather":{"location":"Paris","#, None),
+        ("   ├─ get_weather ", Some("weather-server")),
+        (r#"   │     in  {"location":"Paris"}"#, None),
+        (r#"   │     out {"location":"Paris","temperature":"#, None),
+        ("   └─ get_forecast ", Some("weather-server")),
+        (r#"         in  {"location":"Paris","days":3}"#, None),
+        (r#"         out [{"day":1,"high":"#, None),
     ];
     for (line, (start, service)) in lines[1..].iter().zip(expected) {
         assert!(
-            line.starts_with(start) && line.contains(service),
-            "{line:?} should start with {start:?} and name {service}:\n{tree}"
+            line.starts_with(start) && service.is_none_or(|service| line.contains(service)),
+            "{line:?} should start with {start:?} and name {service:?}:\n{tree}"
         );
     }
 }
@@ -893,6 +900,69 @@ async fn demo_prints_the_distributed_tree_and_leaves_no_process_behind() {
         );
     }
     assert!(!stdout.contains("not received"), "{stdout}");
+
+    // get_weather's abridged input and output sit under its server span,
+    // and the output is the weather the client printed.
+    let current = lines[0]
+        .strip_prefix("Current weather in Paris: ")
+        .unwrap_or_default();
+    let (temperature, condition) = current
+        .split_once("°C, ")
+        .and_then(|(t, rest)| Some((t, rest.split_once(", humidity")?.0)))
+        .unwrap_or_else(|| panic!("unexpected weather line: {}", lines[0]));
+    let server_line = |label: &str| {
+        tree.iter()
+            .position(|line| line.contains(label) && line.contains("weather-server"))
+            .unwrap_or_else(|| panic!("no {label} from weather-server:\n{stdout}"))
+    };
+    let weather = server_line("tools/call get_weather");
+    assert!(
+        tree[weather + 1].ends_with(r#"   in  {"location":"Paris"}"#),
+        "{stdout}"
+    );
+    let output = format!(
+        r#"   out {{"location":"Paris","temperature":{temperature},"condition":"{condition}","#
+    );
+    assert!(tree[weather + 2].contains(&output), "{output}:\n{stdout}");
+    assert!(tree[weather + 2].ends_with('…'), "abridged:\n{stdout}");
+
+    // The sampling request is a generation: the local model's name, its
+    // tokens (whitespace words: the question is "In one line, describe this
+    // weather in {weather}.", the answer "{weather}: a day like any other,
+    // says the local model.") and their cost.
+    let description = lines
+        .iter()
+        .find_map(|line| {
+            line.strip_prefix("Described by the client's model (describe_weather, via sampling): ")
+        })
+        .unwrap_or_else(|| panic!("no description: {stdout}"));
+    let described = description
+        .strip_suffix(": a day like any other, says the local model.")
+        .unwrap_or_else(|| panic!("not the local model's answer: {description}"));
+    let words = |text: &str| text.split_whitespace().count();
+    let input = words(&format!(
+        "In one line, describe this weather in {described}."
+    ));
+    let output = words(description);
+    // weather-client's LOCAL_INPUT_PRICE_USD and LOCAL_OUTPUT_PRICE_USD.
+    let cost = input as f64 * 0.000_001 + output as f64 * 0.000_002;
+    let sampling = server_line("sampling/createMessage");
+    let generation = format!(
+        "model local-demo-model · tokens {input} in / {output} out / {} total · ${cost:.6}",
+        input + output
+    );
+    assert!(
+        tree[sampling + 1].contains(" in  [{\"role\":\"user\""),
+        "{stdout}"
+    );
+    assert!(
+        tree[sampling + 2].contains(r#" out {"role":"assistant""#),
+        "{stdout}"
+    );
+    assert!(
+        tree[sampling + 3].ends_with(&generation),
+        "{generation}:\n{stdout}"
+    );
 
     let left = processes_with_marker(&marker);
     assert!(left.is_empty(), "the demo left processes behind: {left:?}");
