@@ -60,6 +60,7 @@ pub async fn describe_weather(
     /// City name to describe the weather of
     location: String,
 ) -> Result<String, String> {
+    tracing::info!(location = %location, "asking the client's model to describe the weather");
     let client = BackChannel::current().ok_or("not serving an MCP request")?;
     let weather = get_weather(location).await;
     let question = CreateMessageRequestParams::new(

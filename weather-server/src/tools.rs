@@ -44,6 +44,10 @@ pub async fn get_weather(
     /// City name to get weather for
     location: String,
 ) -> CurrentWeather {
+    // A log line, not an attribute: with a subscriber from
+    // `mcp_trace_runtime` it is exported as an OpenTelemetry log carrying
+    // this call's trace and span ids, so backends show it under the span.
+    tracing::info!(location = %location, "looking up the weather");
     CurrentWeather {
         location,
         temperature: fastrand::i64(15..=30),
@@ -64,7 +68,7 @@ pub async fn get_forecast(
     #[default(3)]
     days: i64,
 ) -> Vec<ForecastDay> {
-    let _ = location;
+    tracing::info!(location = %location, days, "looking up the forecast");
     (1..=days.clamp(0, MAX_FORECAST_DAYS))
         .map(|day| ForecastDay {
             day,
