@@ -963,7 +963,64 @@ async fn demo_prints_the_distributed_tree_and_leaves_no_process_behind() {
         tree[sampling + 3].ends_with(&generation),
         "{generation}:\n{stdout}"
     );
+    // The server's log line, written inside get_weather, under its span.
+    assert!(
+        tree[weather + 3].ends_with("   · INFO weather_server::tools: looking up the weather"),
+        "{stdout}"
+    );
 
     let left = processes_with_marker(&marker);
     assert!(left.is_empty(), "the demo left processes behind: {left:?}");
+}
+
+/// With `LANGFUSE_*` set, `--demo` sends Langfuse both processes' spans, the
+/// server's: the child it starts inherits the environment, so the sampling
+/// generation (recorded in the server) arrives with its model, usage and cost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_sends_the_servers_generation_to_langfuse_too() {
+    let (base_url, received) = langfuse_receiver().await;
+    let env = Env::default()
+        .with("LANGFUSE_PUBLIC_KEY", "pk-lf-demo")
+        .with("LANGFUSE_SECRET_KEY", "sk-lf-demo")
+        .with("LANGFUSE_BASE_URL", &base_url)
+        .with("OTEL_BSP_SCHEDULE_DELAY", "100");
+    let output = client(&["--demo", "--json", "Paris"], &env).await;
+    let report = report(&output);
+    let trace_id = trace_id(&report);
+
+    // Both processes have exited after their exports were answered.
+    let requests = std::mem::take(&mut *received.lock().unwrap());
+    let spans: Vec<WireSpan> = requests
+        .iter()
+        .filter(|request| request.path == "/api/public/otel/v1/traces")
+        .flat_map(|request| decode(&request.body))
+        .filter(|span| span.trace_id == trace_id)
+        .collect();
+    let services: BTreeSet<&str> = spans.iter().map(|s| s.service.as_str()).collect();
+    assert_eq!(
+        services,
+        BTreeSet::from(["weather-client", "weather-server"]),
+        "{spans:#?}"
+    );
+    let generation = spans
+        .iter()
+        .find(|s| s.service == "weather-server" && s.name == "sampling/createMessage (client)")
+        .unwrap_or_else(|| panic!("no sampling span from weather-server in {spans:#?}"));
+    assert_eq!(generation.str(TYPE), Some("generation"));
+    assert_eq!(
+        generation.str("langfuse.observation.model.name"),
+        Some("local-demo-model")
+    );
+    let usage = generation.json("langfuse.observation.usage_details");
+    let (input, output) = (usage["input"].as_u64(), usage["output"].as_u64());
+    let (Some(input), Some(output)) = (input, output) else {
+        panic!("usage without input and output tokens: {usage}");
+    };
+    assert!(input > 0 && output > 0, "{usage}");
+    assert_eq!(usage["total"].as_u64(), Some(input + output), "{usage}");
+    // weather-client's LOCAL_INPUT_PRICE_USD and LOCAL_OUTPUT_PRICE_USD.
+    let cost = generation.json("langfuse.observation.cost_details");
+    let expected = input as f64 * 0.000_001 + output as f64 * 0.000_002;
+    let total = cost["total"].as_f64().unwrap_or(f64::NAN);
+    assert!((total - expected).abs() < 1e-12, "{cost} for {usage}");
 }

@@ -5,7 +5,9 @@
 //! [`weather_server::demo_server`]) exporting to it; the request runs, with
 //! the demo's extras (a tool that asks this client's model, a resource, a
 //! prompt); both processes flush; the tree of the trace as the
-//! collector received it is printed.
+//! collector received it is printed, with each observation's input and
+//! output, the sampling generation's model, tokens and cost, and each log
+//! line under the span it was written in.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -57,7 +59,9 @@ pub async fn run(
                 .any(|span| span.trace_id == trace_id && span.name == "weather_request")
         })
         .await;
-    let mut report = trace_tree::render_trace(&spans, &outcome.trace_id);
+    // Both processes have shut their providers down, which waits for their
+    // exports to be answered: every log record is in already.
+    let mut report = trace_tree::render_trace_with_logs(&spans, &collector.logs(), &trace_id);
     report.push_str(&durations(&collector));
     collector.shutdown();
     Ok((outcome, report))
@@ -110,39 +114,47 @@ fn durations(collector: &Collector) -> String {
     )
 }
 
-/// Tracing from the environment, plus the embedded collector. Without any
-/// `OTEL_EXPORTER_OTLP_*` endpoint the default `localhost:4318` is dropped:
-/// the collector replaces it, and nothing warns about a backend nobody runs.
+/// Tracing from the environment, plus the embedded collector for spans,
+/// metrics and logs. Without any `OTEL_EXPORTER_OTLP_*` endpoint the default
+/// `localhost:4318` is dropped: the collector replaces it, and nothing warns
+/// about a backend nobody runs. Langfuse (`LANGFUSE_*`) is kept as the
+/// environment says, in both processes: the server is a child and inherits
+/// this environment, so its spans (the sampling generation among them) reach
+/// Langfuse too.
 pub fn install_tracing(
     service_name: &str,
     collector: &str,
 ) -> Result<mcp_trace_runtime::Guard, String> {
     let mut config =
         mcp_trace_runtime::Config::from_env(service_name).map_err(|error| error.to_string())?;
-    if config
-        .otlp
-        .as_ref()
-        .is_some_and(|otlp| otlp.endpoint_is_default)
-    {
-        config.otlp = None;
-    }
-    config.extra_otlp.push(OtlpTarget::http(collector));
-    if config
-        .metrics
-        .otlp
-        .as_ref()
-        .is_some_and(|otlp| otlp.endpoint_is_default)
-    {
-        config.metrics.otlp = None;
-    }
-    config
-        .metrics
-        .extra_otlp
-        .push(OtlpTarget::http_metrics(collector));
+    add_collector(
+        &mut config.otlp,
+        &mut config.extra_otlp,
+        OtlpTarget::http(collector),
+    );
+    add_collector(
+        &mut config.metrics.otlp,
+        &mut config.metrics.extra_otlp,
+        OtlpTarget::http_metrics(collector),
+    );
+    add_collector(
+        &mut config.logs.otlp,
+        &mut config.logs.extra_otlp,
+        OtlpTarget::http_logs(collector),
+    );
     config
         .service_version
         .get_or_insert_with(|| env!("CARGO_PKG_VERSION").to_string());
     mcp_trace_runtime::install(config).map_err(|error| error.to_string())
+}
+
+/// One signal's destinations: the embedded collector added, the default
+/// endpoint dropped (an endpoint someone set stays).
+fn add_collector(otlp: &mut Option<OtlpTarget>, extra: &mut Vec<OtlpTarget>, target: OtlpTarget) {
+    if otlp.as_ref().is_some_and(|otlp| otlp.endpoint_is_default) {
+        *otlp = None;
+    }
+    extra.push(target);
 }
 
 async fn start_server(collector: &str) -> Result<(Child, String), String> {
