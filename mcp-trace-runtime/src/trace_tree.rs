@@ -12,10 +12,11 @@
 //! the cost:
 //!
 //! ```text
-//! │     └─ sampling/createMessage  weather-server  CLIENT  3.3 ms  ·········██·
-//! │        in  [{"role":"user","content":{"type":"text","text":"In one line, describe…
-//! │        out {"role":"assistant","content":{"type":"text","text":"Paris: 26°C, Cloud…
-//! │        model local-demo-model · tokens 17 in / 14 out / 31 total · $0.000045
+//! │     └─ sampling/createMessage     weather-server  CLIENT      4.4 ms  ·················█··
+//! │        │  in  [{"role":"user","content":{"type":"text","text":"In one line, describe this wea…
+//! │        │  out {"role":"assistant","content":{"type":"text","text":"Paris: 15°C, Sunny, humidi…
+//! │        │  model local-demo-model · tokens 15 in / 17 out / 32 total · $0.000049
+//! │        └─ sampling/createMessage  weather-client  SERVER    170.1 µs  ·················█··
 //! ```
 //!
 //! [`render_with_logs`] and [`render_trace_with_logs`] also print each log
