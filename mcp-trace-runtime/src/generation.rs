@@ -14,6 +14,7 @@
 //! assert!((cost.total_usd().unwrap() - 0.0009).abs() < 1e-12);
 //! ```
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use opentelemetry::trace::SpanRef;
@@ -237,10 +238,11 @@ impl Usage {
 
     /// Every attribute this usage becomes, in the three vocabularies.
     pub fn attributes(&self) -> Vec<KeyValue> {
-        let mut attributes = vec![KeyValue::new(
+        let mut attributes = Vec::with_capacity(9);
+        attributes.push(KeyValue::new(
             langfuse::USAGE_DETAILS,
             Json::Object(self.langfuse_details()).to_string(),
-        )];
+        ));
         let counts = [
             (
                 self.input,
@@ -398,20 +400,24 @@ impl Cost {
 /// The model asked for: Langfuse's model name, `gen_ai.request.model`,
 /// `llm.model_name`.
 pub fn model_attributes(model: &str) -> [KeyValue; 3] {
+    // One allocation shared by the three keys.
+    let model = Arc::<str>::from(model);
     [
-        KeyValue::new(langfuse::MODEL_NAME, model.to_string()),
-        KeyValue::new(gen_ai::REQUEST_MODEL, model.to_string()),
-        KeyValue::new(openinference::MODEL_NAME, model.to_string()),
+        KeyValue::new(langfuse::MODEL_NAME, model.clone()),
+        KeyValue::new(gen_ai::REQUEST_MODEL, model.clone()),
+        KeyValue::new(openinference::MODEL_NAME, model),
     ]
 }
 
 /// The model that answered: `gen_ai.response.model`, and Langfuse's and
 /// OpenInference's model name (the answering model is the one billed).
 pub fn response_model_attributes(model: &str) -> [KeyValue; 3] {
+    // One allocation shared by the three keys.
+    let model = Arc::<str>::from(model);
     [
-        KeyValue::new(langfuse::MODEL_NAME, model.to_string()),
-        KeyValue::new(gen_ai::RESPONSE_MODEL, model.to_string()),
-        KeyValue::new(openinference::MODEL_NAME, model.to_string()),
+        KeyValue::new(langfuse::MODEL_NAME, model.clone()),
+        KeyValue::new(gen_ai::RESPONSE_MODEL, model.clone()),
+        KeyValue::new(openinference::MODEL_NAME, model),
     ]
 }
 

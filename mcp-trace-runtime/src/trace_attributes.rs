@@ -25,6 +25,7 @@
 //! ```
 
 use std::future::Future;
+use std::sync::Arc;
 
 use opentelemetry::baggage::{Baggage, BaggageExt};
 use opentelemetry::context::FutureExt as _;
@@ -179,8 +180,10 @@ impl TraceAttributes {
     /// is in another process, so the `langfuse.trace.*` ones are left out.
     pub fn span_attributes(&self, remote_parent: bool) -> Vec<KeyValue> {
         let limit = settings::value_length_limit();
-        let text =
-            |key: &'static str, value: &str| KeyValue::new(key, truncate(value.to_string(), limit));
+        // Ref-counted strings: a scope's attributes are worked out once and
+        // cloned onto each of its spans.
+        let shared = |value: &str| Arc::<str>::from(truncate(value.to_string(), limit));
+        let text = |key: &'static str, value: &str| KeyValue::new(key, shared(value));
         let mut out = Vec::new();
         for (key, value) in [
             (attributes::USER_ID, &self.user_id),
@@ -207,15 +210,15 @@ impl TraceAttributes {
                 Value::Array(Array::String(
                     self.tags
                         .iter()
-                        .map(|tag| StringValue::from(truncate(tag.clone(), limit)))
+                        .map(|tag| StringValue::from(shared(tag)))
                         .collect(),
                 )),
             ));
         }
         for (key, value) in &self.metadata {
             out.push(KeyValue::new(
-                format!("{}{key}", attributes::TRACE_METADATA_PREFIX),
-                truncate(value.clone(), limit),
+                Arc::<str>::from(format!("{}{key}", attributes::TRACE_METADATA_PREFIX)),
+                shared(value),
             ));
         }
         out
@@ -287,9 +290,24 @@ impl TraceAttributes {
     }
 }
 
-/// The attributes propagated in a context (a value of it).
+/// The attributes propagated in a context (a value of it), with the span
+/// attributes they become worked out once for the whole scope.
 #[derive(Debug)]
-struct Propagated(TraceAttributes);
+struct Propagated {
+    attributes: TraceAttributes,
+    under_local_parent: Vec<KeyValue>,
+    under_remote_parent: Vec<KeyValue>,
+}
+
+impl Propagated {
+    fn new(attributes: TraceAttributes) -> Propagated {
+        Propagated {
+            under_local_parent: attributes.span_attributes(false),
+            under_remote_parent: attributes.span_attributes(true),
+            attributes,
+        }
+    }
+}
 
 /// `cx` with `attributes` propagated: merged onto what `cx` propagates
 /// already, and in its baggage too when [`TraceAttributes::across_mcp`].
@@ -300,10 +318,14 @@ struct Propagated(TraceAttributes);
 /// assert_eq!(propagated_in(&cx), TraceAttributes::new().user_id("alice"));
 /// ```
 pub fn propagated_context(cx: &Context, attributes: TraceAttributes) -> Context {
-    let merged = match cx.get::<Propagated>() {
-        Some(Propagated(outer)) => outer.merged(&attributes),
-        None => attributes,
+    // What `cx` carries already (a scope around this one, or a caller's
+    // baggage) is the base the new attributes go on top of.
+    // An outer scope's `across_mcp` holds for the inner one too.
+    let base = match cx.get::<Propagated>() {
+        Some(scope) => scope.attributes.clone(),
+        None => propagated_in(cx),
     };
+    let merged = base.merged(&attributes);
     let cx = if merged.across_mcp {
         let mut entries: Vec<KeyValue> = cx
             .baggage()
@@ -317,7 +339,7 @@ pub fn propagated_context(cx: &Context, attributes: TraceAttributes) -> Context 
     } else {
         cx.clone()
     };
-    cx.with_value(Propagated(merged))
+    cx.with_value(Propagated::new(merged))
 }
 
 /// Runs `future` with `attributes` on every span opened in it (and, with
@@ -325,32 +347,36 @@ pub fn propagated_context(cx: &Context, attributes: TraceAttributes) -> Context 
 /// on top of the context current when it is first polled. The span current
 /// then is not changed: set its attributes with
 /// [`crate::current::update_current_trace`].
-pub fn propagate_attributes<F: Future>(
-    attributes: TraceAttributes,
-    future: F,
-) -> impl Future<Output = F::Output> {
-    async move {
-        let cx = propagated_context(&Context::current(), attributes);
-        future.with_context(cx).await
-    }
+pub async fn propagate_attributes<F: Future>(attributes: TraceAttributes, future: F) -> F::Output {
+    let cx = propagated_context(&Context::current(), attributes);
+    future.with_context(cx).await
 }
 
-/// What `cx` propagates: the attributes set in this process merged over
-/// those its baggage carries.
+/// What `cx` propagates: a scope's attributes (which include what the
+/// context carried when the scope began), else those its baggage carries.
 pub fn propagated_in(cx: &Context) -> TraceAttributes {
+    if let Some(scope) = cx.get::<Propagated>() {
+        let mut attributes = scope.attributes.clone();
+        attributes.across_mcp = false;
+        return attributes;
+    }
     let baggage = cx.baggage();
-    let from_baggage = if baggage.is_empty() {
+    if baggage.is_empty() {
         TraceAttributes::new()
     } else {
         TraceAttributes::from_baggage(baggage)
-    };
+    }
+}
+
+/// The trace attributes a span started in `cx` (its parent context) gets:
+/// inside a scope, worked out once for the scope; else from the baggage.
+/// `remote_parent`: leave out the `langfuse.trace.*` ones.
+pub(crate) fn span_attributes_in(cx: &Context, remote_parent: bool) -> Vec<KeyValue> {
     match cx.get::<Propagated>() {
-        Some(Propagated(local)) => {
-            let mut merged = from_baggage.merged(local);
-            merged.across_mcp = false;
-            merged
-        }
-        None => from_baggage,
+        Some(scope) if remote_parent => scope.under_remote_parent.clone(),
+        Some(scope) => scope.under_local_parent.clone(),
+        None if cx.baggage().is_empty() => Vec::new(),
+        None => TraceAttributes::from_baggage(cx.baggage()).span_attributes(remote_parent),
     }
 }
 
@@ -404,6 +430,17 @@ mod tests {
                 .metadata("k", "2")
         );
         assert!(inner.baggage().is_empty(), "not across MCP unless asked");
+    }
+
+    #[test]
+    fn an_inner_scope_stays_across_mcp() {
+        let outer = propagated_context(
+            &Context::new(),
+            TraceAttributes::new().user_id("alice").across_mcp(),
+        );
+        let inner = propagated_context(&outer, TraceAttributes::new().tags(["late"]));
+        assert_eq!(inner.baggage().get("langfuse_tags").unwrap().as_str(), "late");
+        assert_eq!(inner.baggage().get("langfuse_user_id").unwrap().as_str(), "alice");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
 use crate::propagation::has_remote_parent;
-use crate::trace_attributes::propagated_in;
+use crate::trace_attributes::span_attributes_in;
 
 /// Copies the parent context's propagated trace attributes onto each span as
 /// it starts; on a span whose parent is remote, only those that are not
@@ -23,11 +23,10 @@ pub struct UserSessionAttributes;
 impl SpanProcessor for UserSessionAttributes {
     fn on_start(&self, span: &mut Span, cx: &Context) {
         use opentelemetry::trace::Span as _;
-        let attributes = propagated_in(cx);
-        if attributes.is_empty() {
-            return;
+        let attributes = span_attributes_in(cx, has_remote_parent(cx));
+        if !attributes.is_empty() {
+            span.set_attributes(attributes);
         }
-        span.set_attributes(attributes.span_attributes(has_remote_parent(cx)));
     }
 
     fn on_end(&self, _span: SpanData) {}
