@@ -1507,8 +1507,10 @@ mod tests {
         );
         assert!(!message.contains("top-secret"), "{message}");
         // A level set in code is checked when used.
-        let mut logs = LogsConfig::default();
-        logs.level = "debug,weather=loud".into();
+        let logs = LogsConfig {
+            level: "debug,weather=loud".into(),
+            ..LogsConfig::default()
+        };
         let message = logs.filter().unwrap_err().to_string();
         assert!(message.contains("MCP_TRACE_LOG_LEVEL"), "{message}");
     }

@@ -245,7 +245,7 @@ mod tests {
     impl LogExporter for FlakyLogExporter {
         /// Every other batch fails, so both counts move.
         async fn export(&self, _batch: LogBatch<'_>) -> OTelSdkResult {
-            if self.calls.fetch_add(1, Ordering::Relaxed) % 2 == 0 {
+            if self.calls.fetch_add(1, Ordering::Relaxed).is_multiple_of(2) {
                 Err(OTelSdkError::InternalFailure("connection refused".into()))
             } else {
                 Ok(())
