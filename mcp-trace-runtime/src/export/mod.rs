@@ -151,9 +151,9 @@ impl Guard {
             .and(metrics_result)
             .and(logs_result)
             .map_err(|error| Error::Exporter {
-            destination: "all".into(),
-            reason: format!("shutdown incomplete: {error}"),
-        })
+                destination: "all".into(),
+                reason: format!("shutdown incomplete: {error}"),
+            })
     }
 }
 
