@@ -311,6 +311,11 @@ async fn a_tool_logs_reports_progress_and_asks_the_clients_model() {
             .count(),
         1
     );
+    // The log notification carried the trace to the client: the client's
+    // span for it is in this trace, under the server's.
+    let logged = one(&spans, "notifications/message", SpanKind::Client);
+    let received = one(&spans, "notifications/message", SpanKind::Server);
+    assert_eq!(received.parent_span_id, logged.span_context.span_id());
     // The level the client set is a span of its own.
     assert_eq!(spans.named("logging/setLevel").len(), 2);
 }
