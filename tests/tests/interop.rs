@@ -20,12 +20,15 @@ use std::time::{Duration, Instant};
 
 use mcp_trace_runtime::collector::{CollectedSpan, Collector, SpanKind};
 use mcp_trace_tests::interop::{
-    assert_strict_tool_list, free_port, inspector, interop_dir, random_hex, run_bounded,
-    run_python, script, start_python_weather_server, stdout_json, ChildGuard, RUN_TIMEOUT,
-    SPANS_TIMEOUT,
+    assert_strict_tool_list, free_port, inspector, interop_dir, python, random_hex, run_bounded,
+    run_python, script, start_python_weather_server, stdout_json, wait_for_port, ChildGuard,
+    RUN_TIMEOUT, SPANS_TIMEOUT,
 };
 use mcp_trace_tests::{binary, WeatherServer};
 use serde_json::{json, Value};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 // ---------------------------------------------------------------------------
@@ -477,7 +480,11 @@ async fn phoenix_reads_the_sampling_generation_as_an_llm_span() {
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
-    assert_eq!(generation.openinference_kind.as_deref(), Some("LLM"), "{generation:#?}");
+    assert_eq!(
+        generation.openinference_kind.as_deref(),
+        Some("LLM"),
+        "{generation:#?}"
+    );
     let attribute = |key: &str| {
         generation
             .attributes
@@ -486,14 +493,119 @@ async fn phoenix_reads_the_sampling_generation_as_an_llm_span() {
             .unwrap_or_else(|| panic!("{key} missing: {generation:#?}"))
     };
     let model = attribute("llm.model_name");
-    assert!(model.as_str().is_some_and(|model| !model.is_empty()), "{model}");
+    assert!(
+        model.as_str().is_some_and(|model| !model.is_empty()),
+        "{model}"
+    );
     assert_eq!(model, attribute("gen_ai.response.model"));
-    let prompt = attribute("llm.token_count.prompt").as_i64().expect("a count");
-    let completion = attribute("llm.token_count.completion").as_i64().expect("a count");
+    let prompt = attribute("llm.token_count.prompt")
+        .as_i64()
+        .expect("a count");
+    let completion = attribute("llm.token_count.completion")
+        .as_i64()
+        .expect("a count");
     assert!(prompt > 0 && completion > 0, "{prompt} / {completion}");
-    assert_eq!(attribute("llm.token_count.total").as_i64(), Some(prompt + completion));
-    assert_eq!(attribute("gen_ai.usage.input_tokens").as_i64(), Some(prompt));
-    assert!(attribute("llm.cost.total").as_f64().is_some_and(|usd| usd > 0.0));
+    assert_eq!(
+        attribute("llm.token_count.total").as_i64(),
+        Some(prompt + completion)
+    );
+    assert_eq!(
+        attribute("gen_ai.usage.input_tokens").as_i64(),
+        Some(prompt)
+    );
+    assert!(attribute("llm.cost.total")
+        .as_f64()
+        .is_some_and(|usd| usd > 0.0));
+}
+
+/// The server's `tracing::info!` per tool call, exported as OTLP logs and
+/// decoded by a receiver built on the OpenTelemetry project's own protobuf
+/// definitions (`otlp_logs_receiver.py`): each record carries the trace id
+/// and the span id of the tool's SERVER span it was written in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs .ci/interop-setup (Python venv, npm)"]
+async fn an_otlp_logs_receiver_gets_the_servers_records_with_their_span() {
+    let port = free_port();
+    let mut command = Command::new(python());
+    command
+        .arg(script("otlp_logs_receiver.py"))
+        .arg(port.to_string())
+        .env("PYTHONUNBUFFERED", "1")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut receiver = ChildGuard::spawn("otlp_logs_receiver.py", command);
+    let stdout = receiver.child.stdout.take().expect("stdout is piped");
+    let received = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let sink = received.clone();
+    tokio::spawn(async move {
+        let mut lines = BufReader::new(stdout).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Ok(record) = serde_json::from_str::<Value>(&line) {
+                sink.lock().unwrap().push(record);
+            }
+        }
+    });
+    wait_for_port(port, &mut receiver, Duration::from_secs(60)).await;
+
+    let collector = Collector::start("127.0.0.1:0")
+        .await
+        .expect("collector starts");
+    let traces = format!("{}/v1/traces", collector.endpoint());
+    let logs = format!("http://127.0.0.1:{port}/v1/logs");
+    let server = WeatherServer::start(
+        &[],
+        &[
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", &traces),
+            ("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", &logs),
+        ],
+    )
+    .await;
+    let report = run_weather_client(&server.url, "Paris", &collector.endpoint()).await;
+    assert!(
+        server.stop().await.success(),
+        "weather-server exits cleanly on SIGTERM, its records flushed"
+    );
+    let trace_id = report["trace_id"].as_str().expect("trace_id").to_string();
+
+    let spans = collector
+        .wait_for(SPANS_TIMEOUT, |spans| {
+            spans.iter().any(|span| {
+                span.trace_id == trace_id
+                    && span.kind == SpanKind::Server
+                    && span.name == "tools/call get_weather"
+            })
+        })
+        .await;
+    let tool_span = |name: &str| {
+        spans
+            .iter()
+            .find(|span| {
+                span.trace_id == trace_id && span.kind == SpanKind::Server && span.name == name
+            })
+            .unwrap_or_else(|| panic!("no SERVER span {name}: {spans:#?}"))
+            .span_id
+            .clone()
+    };
+    let records = received.lock().unwrap().clone();
+    assert!(
+        records.iter().all(|record| record.get("error").is_none()),
+        "every export decoded: {records:#?}"
+    );
+    for (tool, message) in [
+        ("tools/call get_weather", "looking up the weather"),
+        ("tools/call get_forecast", "looking up the forecast"),
+    ] {
+        let record = records
+            .iter()
+            .find(|record| record["body"] == message)
+            .unwrap_or_else(|| panic!("no record {message:?} at the receiver: {records:#?}"));
+        assert_eq!(record["trace_id"], trace_id.as_str(), "{record}");
+        assert_eq!(record["span_id"], tool_span(tool).as_str(), "{record}");
+        assert_eq!(record["severity_text"], "INFO", "{record}");
+        assert_eq!(record["service"], "weather-server", "{record}");
+        assert_eq!(record["attributes"]["location"], "Paris", "{record}");
+    }
 }
 
 // ---------------------------------------------------------------------------
