@@ -439,8 +439,14 @@ mod tests {
             TraceAttributes::new().user_id("alice").across_mcp(),
         );
         let inner = propagated_context(&outer, TraceAttributes::new().tags(["late"]));
-        assert_eq!(inner.baggage().get("langfuse_tags").unwrap().as_str(), "late");
-        assert_eq!(inner.baggage().get("langfuse_user_id").unwrap().as_str(), "alice");
+        assert_eq!(
+            inner.baggage().get("langfuse_tags").unwrap().as_str(),
+            "late"
+        );
+        assert_eq!(
+            inner.baggage().get("langfuse_user_id").unwrap().as_str(),
+            "alice"
+        );
     }
 
     #[test]
