@@ -11,7 +11,7 @@ use opentelemetry_sdk::logs::{
 };
 
 use super::{resource, ConsoleExporter, ExportHealth, JsonLinesFileExporter, ReportingExporter};
-use crate::config::{Config, OtlpTarget};
+use crate::config::Config;
 use crate::error::Error;
 
 /// Builds the logger provider for `config.logs` without installing it: one
@@ -69,7 +69,7 @@ pub(crate) fn build_logger_provider_with_file(
         builder = reported(
             builder,
             &mut health,
-            otlp_log_exporter(otlp)?,
+            otlp_exporter!(opentelemetry_otlp::LogExporter, "OTLP logs", otlp)?,
             format!("the OTLP collector at {}", otlp.endpoint),
             hint,
         );
@@ -78,7 +78,7 @@ pub(crate) fn build_logger_provider_with_file(
         builder = reported(
             builder,
             &mut health,
-            otlp_log_exporter(extra)?,
+            otlp_exporter!(opentelemetry_otlp::LogExporter, "OTLP logs", extra)?,
             format!("the OTLP collector at {}", extra.endpoint),
             "Check that the collector runs.",
         );
@@ -108,41 +108,4 @@ fn batch<E: LogExporter + 'static>(exporter: E) -> BatchLogProcessor {
     BatchLogProcessor::builder(exporter)
         .with_batch_config(BatchConfigBuilder::default().build())
         .build()
-}
-
-fn otlp_log_exporter(target: &OtlpTarget) -> Result<opentelemetry_otlp::LogExporter, Error> {
-    const NAME: &str = "OTLP logs";
-    let Some(protocol) = super::http_protocol(target) else {
-        return grpc_log_exporter(NAME, target);
-    };
-    let builder = opentelemetry_otlp::LogExporter::builder().with_http();
-    super::configure_http(builder, NAME, target, protocol)?
-        .build()
-        .map_err(|error| super::exporter_error(NAME, &error))
-}
-
-#[cfg(feature = "grpc")]
-fn grpc_log_exporter(
-    name: &str,
-    target: &OtlpTarget,
-) -> Result<opentelemetry_otlp::LogExporter, Error> {
-    use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
-    opentelemetry_otlp::LogExporter::builder()
-        .with_tonic()
-        .with_endpoint(target.endpoint.clone())
-        .with_timeout(target.timeout)
-        .with_metadata(super::grpc_metadata(name, target)?)
-        .build()
-        .map_err(|error| super::exporter_error(name, &error))
-}
-
-#[cfg(not(feature = "grpc"))]
-fn grpc_log_exporter(
-    name: &str,
-    _target: &OtlpTarget,
-) -> Result<opentelemetry_otlp::LogExporter, Error> {
-    Err(Error::Exporter {
-        destination: name.to_string(),
-        reason: "gRPC export needs the `grpc` feature of mcp-trace-runtime".into(),
-    })
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 
 use super::{resource, ExportHealth, ReportingMetricExporter};
-use crate::config::{Config, OtlpTarget};
+use crate::config::Config;
 use crate::error::Error;
 
 /// Builds the meter provider for `config.metrics` without installing it
@@ -37,7 +37,10 @@ pub fn build_meter_provider(
             hint.to_string(),
         );
         health.push(report.clone());
-        let exporter = ReportingMetricExporter::new(otlp_metric_exporter(target)?, report);
+        let exporter = ReportingMetricExporter::new(
+            otlp_exporter!(opentelemetry_otlp::MetricExporter, "OTLP metrics", target)?,
+            report,
+        );
         builder = builder.with_reader(
             PeriodicReader::builder(exporter)
                 .with_interval(metrics.export_interval)
@@ -45,41 +48,4 @@ pub fn build_meter_provider(
         );
     }
     Ok((builder.build(), health))
-}
-
-fn otlp_metric_exporter(target: &OtlpTarget) -> Result<opentelemetry_otlp::MetricExporter, Error> {
-    const NAME: &str = "OTLP metrics";
-    let Some(protocol) = super::http_protocol(target) else {
-        return grpc_metric_exporter(NAME, target);
-    };
-    let builder = opentelemetry_otlp::MetricExporter::builder().with_http();
-    super::configure_http(builder, NAME, target, protocol)?
-        .build()
-        .map_err(|error| super::exporter_error(NAME, &error))
-}
-
-#[cfg(feature = "grpc")]
-fn grpc_metric_exporter(
-    name: &str,
-    target: &OtlpTarget,
-) -> Result<opentelemetry_otlp::MetricExporter, Error> {
-    use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
-    opentelemetry_otlp::MetricExporter::builder()
-        .with_tonic()
-        .with_endpoint(target.endpoint.clone())
-        .with_timeout(target.timeout)
-        .with_metadata(super::grpc_metadata(name, target)?)
-        .build()
-        .map_err(|error| super::exporter_error(name, &error))
-}
-
-#[cfg(not(feature = "grpc"))]
-fn grpc_metric_exporter(
-    name: &str,
-    _target: &OtlpTarget,
-) -> Result<opentelemetry_otlp::MetricExporter, Error> {
-    Err(Error::Exporter {
-        destination: name.to_string(),
-        reason: "gRPC export needs the `grpc` feature of mcp-trace-runtime".into(),
-    })
 }

@@ -8,6 +8,50 @@
 //! one `PeriodicReader` per destination, and logs a logger provider with one
 //! `BatchLogProcessor` per destination, flushed by the same [`Guard`].
 
+/// One OTLP exporter of any signal for `target` — `$exporter` is
+/// opentelemetry-otlp's `SpanExporter`, `MetricExporter` or `LogExporter`:
+/// over HTTP with the destination's pinned headers ([`configure_http`]), or
+/// over gRPC with them as metadata (feature `grpc`). A macro because the
+/// three builders share their methods but no trait that builds.
+macro_rules! otlp_exporter {
+    ($exporter:ty, $name:expr, $target:expr) => {{
+        let (name, target): (&str, &$crate::config::OtlpTarget) = ($name, $target);
+        let built: Result<$exporter, $crate::error::Error> =
+            match $crate::export::http_protocol(target) {
+                Some(protocol) => $crate::export::configure_http(
+                    <$exporter>::builder().with_http(),
+                    name,
+                    target,
+                    protocol,
+                )
+                .and_then(|builder| {
+                    builder
+                        .build()
+                        .map_err(|error| $crate::export::exporter_error(name, &error))
+                }),
+                #[cfg(feature = "grpc")]
+                None => {
+                    use opentelemetry_otlp::{WithExportConfig as _, WithTonicConfig as _};
+                    $crate::export::grpc_metadata(name, target).and_then(|metadata| {
+                        <$exporter>::builder()
+                            .with_tonic()
+                            .with_endpoint(target.endpoint.clone())
+                            .with_timeout(target.timeout)
+                            .with_metadata(metadata)
+                            .build()
+                            .map_err(|error| $crate::export::exporter_error(name, &error))
+                    })
+                }
+                #[cfg(not(feature = "grpc"))]
+                None => Err($crate::error::Error::Exporter {
+                    destination: name.to_string(),
+                    reason: "gRPC export needs the `grpc` feature of mcp-trace-runtime".into(),
+                }),
+            };
+        built
+    }};
+}
+
 mod console;
 mod file;
 mod http_client;
@@ -291,7 +335,11 @@ fn build_provider_with_file(
         builder = reported(
             builder,
             &mut health,
-            LangfuseShaped::new(otlp_exporter("Langfuse", &langfuse::otlp_target(langfuse))?),
+            LangfuseShaped::new(otlp_exporter!(
+                opentelemetry_otlp::SpanExporter,
+                "Langfuse",
+                &langfuse::otlp_target(langfuse)
+            )?),
             format!("Langfuse at {}", langfuse.endpoint),
             "Check LANGFUSE_BASE_URL (or LANGFUSE_HOST) and the keys.",
         );
@@ -306,7 +354,7 @@ fn build_provider_with_file(
         builder = reported(
             builder,
             &mut health,
-            otlp_exporter("OTLP", otlp)?,
+            otlp_exporter!(opentelemetry_otlp::SpanExporter, "OTLP", otlp)?,
             format!("the OTLP collector at {}", otlp.endpoint),
             hint,
         );
@@ -315,7 +363,7 @@ fn build_provider_with_file(
         builder = reported(
             builder,
             &mut health,
-            otlp_exporter("OTLP", extra)?,
+            otlp_exporter!(opentelemetry_otlp::SpanExporter, "OTLP", extra)?,
             format!("the OTLP collector at {}", extra.endpoint),
             "Check that the collector runs.",
         );
@@ -346,19 +394,6 @@ fn batch<E: SpanExporter + 'static>(exporter: E) -> BatchSpanProcessor {
         .build()
 }
 
-fn otlp_exporter(
-    name: &str,
-    target: &OtlpTarget,
-) -> Result<opentelemetry_otlp::SpanExporter, Error> {
-    let Some(protocol) = http_protocol(target) else {
-        return grpc_exporter(name, target);
-    };
-    let builder = opentelemetry_otlp::SpanExporter::builder().with_http();
-    configure_http(builder, name, target, protocol)?
-        .build()
-        .map_err(|error| exporter_error(name, &error))
-}
-
 /// The OTLP/HTTP wire format of `target`, or `None` for gRPC.
 pub(crate) fn http_protocol(target: &OtlpTarget) -> Option<opentelemetry_otlp::Protocol> {
     match target.protocol {
@@ -368,7 +403,7 @@ pub(crate) fn http_protocol(target: &OtlpTarget) -> Option<opentelemetry_otlp::P
     }
 }
 
-/// What every OTLP/HTTP exporter of ours shares, spans and metrics alike:
+/// What every OTLP/HTTP exporter of ours shares, whatever the signal:
 /// the destination's pinned headers, its endpoint, protocol and timeout.
 pub(crate) fn configure_http<B: WithExportConfig + WithHttpConfig>(
     builder: B,
@@ -391,22 +426,7 @@ pub(crate) fn exporter_error(name: &str, error: &dyn std::fmt::Display) -> Error
     }
 }
 
-#[cfg(feature = "grpc")]
-fn grpc_exporter(
-    name: &str,
-    target: &OtlpTarget,
-) -> Result<opentelemetry_otlp::SpanExporter, Error> {
-    use opentelemetry_otlp::WithTonicConfig;
-    opentelemetry_otlp::SpanExporter::builder()
-        .with_tonic()
-        .with_endpoint(target.endpoint.clone())
-        .with_timeout(target.timeout)
-        .with_metadata(grpc_metadata(name, target)?)
-        .build()
-        .map_err(|error| exporter_error(name, &error))
-}
-
-/// The target's headers as gRPC metadata (for spans and metrics alike).
+/// The target's headers as gRPC metadata (for every signal).
 #[cfg(feature = "grpc")]
 pub(crate) fn grpc_metadata(
     name: &str,
@@ -425,17 +445,6 @@ pub(crate) fn grpc_metadata(
         headers.append(key, value);
     }
     Ok(opentelemetry_otlp::tonic_types::metadata::MetadataMap::from_headers(headers))
-}
-
-#[cfg(not(feature = "grpc"))]
-fn grpc_exporter(
-    name: &str,
-    _target: &OtlpTarget,
-) -> Result<opentelemetry_otlp::SpanExporter, Error> {
-    Err(Error::Exporter {
-        destination: name.to_string(),
-        reason: "gRPC export needs the `grpc` feature of mcp-trace-runtime".into(),
-    })
 }
 
 fn resource(config: &Config) -> Resource {
