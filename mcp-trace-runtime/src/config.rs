@@ -987,6 +987,19 @@ mod tests {
         parse(vars).unwrap_err().to_string()
     }
 
+    /// Each set of variables is refused with a message containing every needle.
+    fn assert_errors_contain(cases: &[(&[(&str, &str)], &[&str])]) {
+        for (vars, needles) in cases {
+            let message = error(vars);
+            for needle in *needles {
+                assert!(
+                    message.contains(needle),
+                    "{vars:?}: {message:?} should contain {needle:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn no_variables_gives_the_opentelemetry_defaults() {
         let config = parse(&[]).unwrap();
@@ -1213,15 +1226,7 @@ mod tests {
                 &["OTEL_RESOURCE_ATTRIBUTES", "entry 1 has no '='"],
             ),
         ];
-        for (vars, needles) in cases {
-            let message = error(vars);
-            for needle in *needles {
-                assert!(
-                    message.contains(needle),
-                    "{vars:?}: {message:?} should contain {needle:?}"
-                );
-            }
-        }
+        assert_errors_contain(cases);
     }
 
     #[test]
@@ -1327,15 +1332,7 @@ mod tests {
                 &["OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "positive integer"],
             ),
         ];
-        for (vars, needles) in cases {
-            let message = error(vars);
-            for needle in *needles {
-                assert!(
-                    message.contains(needle),
-                    "{vars:?}: {message:?} should contain {needle:?}"
-                );
-            }
-        }
+        assert_errors_contain(cases);
         // Metrics header values are secrets too.
         let message = error(&[
             ("OTEL_METRICS_EXPORTER", "otlp"),
@@ -1487,15 +1484,7 @@ mod tests {
                 &["OTEL_BLRP_MAX_QUEUE_SIZE", "positive integer"],
             ),
         ];
-        for (vars, needles) in cases {
-            let message = error(vars);
-            for needle in *needles {
-                assert!(
-                    message.contains(needle),
-                    "{vars:?}: {message:?} should contain {needle:?}"
-                );
-            }
-        }
+        assert_errors_contain(cases);
         // Logs header values are secrets too.
         let message = error(&[(
             "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
