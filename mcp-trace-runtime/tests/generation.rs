@@ -7,6 +7,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use futures_core::Stream as _;
 use mcp_trace_runtime::current::{
     current_observation, update_current_trace, Level, TRACE_UPDATE_EVENT,
 };
@@ -181,6 +182,65 @@ fn a_streaming_generation_records_its_first_item_as_the_completion_start() {
     assert!(!spans
         .find("plain_items")
         .has_attr("langfuse.observation.completion_start_time"));
+}
+
+/// A `Stream` of tokens, the first after a wait (a model thinking).
+struct Tokens {
+    left: Vec<&'static str>,
+    thinking: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl futures_core::Stream for Tokens {
+    type Item = String;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        task: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<String>> {
+        if let Some(thinking) = self.thinking.as_mut() {
+            if thinking.as_mut().poll(task).is_pending() {
+                return std::task::Poll::Pending;
+            }
+            self.thinking = None;
+        }
+        std::task::Poll::Ready(self.left.pop().map(str::to_string))
+    }
+}
+
+use std::future::Future as _;
+
+#[observe(stream, as_type = "generation")]
+fn token_stream() -> impl futures_core::Stream<Item = String> {
+    Tokens {
+        left: vec!["ny", "Sun"],
+        thinking: Some(Box::pin(tokio::time::sleep(Duration::from_millis(30)))),
+    }
+}
+
+#[tokio::test]
+async fn a_streaming_generation_over_a_stream_records_its_first_item_too() {
+    let trace = testing::trace();
+    let stream = trace.in_scope(token_stream);
+    let mut stream = std::pin::pin!(stream);
+    let started = SystemTime::now();
+    let mut text = String::new();
+    while let Some(token) = std::future::poll_fn(|task| stream.as_mut().poll_next(task)).await {
+        text.push_str(&token);
+    }
+    assert_eq!(text, "Sunny");
+    let spans = trace.spans();
+    let span = spans.find("token_stream");
+    let first: chrono::DateTime<chrono::Utc> = span
+        .attr_str("langfuse.observation.completion_start_time")
+        .expect("completion start")
+        .parse()
+        .unwrap();
+    // The first token came after the model's 30 ms of thinking.
+    assert!(
+        SystemTime::from(first) >= started + Duration::from_millis(25),
+        "{first}"
+    );
+    assert!(SystemTime::from(first) <= span.end_time);
 }
 
 #[observe]
