@@ -987,8 +987,11 @@ mod tests {
         parse(vars).unwrap_err().to_string()
     }
 
+    /// Variables, and what the message refusing them must contain.
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+
     /// Each set of variables is refused with a message containing every needle.
-    fn assert_errors_contain(cases: &[(&[(&str, &str)], &[&str])]) {
+    fn assert_errors_contain(cases: &[Case]) {
         for (vars, needles) in cases {
             let message = error(vars);
             for needle in *needles {
@@ -1142,7 +1145,6 @@ mod tests {
 
     #[test]
     fn misconfiguration_names_the_variable_and_the_accepted_values() {
-        type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
         let cases: &[Case] = &[
             (
                 &[("MCP_TRACE_MODE", "loud")],
@@ -1296,7 +1298,6 @@ mod tests {
 
     #[test]
     fn metrics_misconfiguration_names_the_variable_and_the_accepted_values() {
-        type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
         let cases: &[Case] = &[
             (
                 &[("OTEL_METRICS_EXPORTER", "otlp,prometheus")],
@@ -1449,7 +1450,6 @@ mod tests {
 
     #[test]
     fn logs_misconfiguration_names_the_variable_and_the_accepted_values() {
-        type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
         let cases: &[Case] = &[
             (
                 &[("OTEL_LOGS_EXPORTER", "otlp,syslog")],
