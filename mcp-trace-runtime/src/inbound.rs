@@ -25,7 +25,9 @@ use tokio_util::sync::CancellationToken;
 use crate::caller::Caller;
 use crate::conventions::{self as mcp, Operation, Outcome, Target, Transport};
 use crate::metrics;
-use crate::scope::{ClientLogLevel, ObservationClaim, ServedRequest, MCP_SESSION_ID_HEADER};
+use crate::scope::{
+    CallerChoice, ClientLogLevel, ObservationClaim, ServedRequest, MCP_SESSION_ID_HEADER,
+};
 
 /// The peer address of an HTTP connection, put in each request's extensions
 /// by the HTTP server so the SERVER span can record `client.address`.
@@ -160,20 +162,25 @@ impl Inbound {
         operation.request_id = received.request_id;
         operation.session_id = header(MCP_SESSION_ID_HEADER);
         operation.protocol_version = header("mcp-protocol-version").or(received.protocol_version);
+        let mut caller_choice = CallerChoice::default();
         let span = (mcp::enabled() && !nested).then(|| {
             let caller = Caller::choose(meta.as_ref(), parts.map(|parts| &parts.headers));
             let mut extra = caller.link_attributes();
             if let Some(parts) = parts {
                 extra.extend(http_peer_attributes(parts));
             }
-            mcp::start_span(
+            let span = mcp::start_span(
                 SpanKind::Server,
                 &operation,
                 caller.parent(),
                 caller.link_contexts(),
                 extra,
             )
-            .with_value(Arc::new(ObservationClaim::default()))
+            .with_value(Arc::new(ObservationClaim::default()));
+            // The rule ran on these headers and `_meta`: the request's
+            // scope keeps its answer instead of extracting again.
+            caller_choice = CallerChoice::chosen(caller);
+            span
         });
         let served = ServedRequest {
             meta,
@@ -183,6 +190,7 @@ impl Inbound {
             peer: received.client,
             transport: Some(transport),
             log_level: received.log_level,
+            caller_choice,
             ..ServedRequest::from_headers(headers)
         };
         Inbound {

@@ -62,8 +62,6 @@ pub mod attributes {
     pub const TRACE_PUBLIC: &str = "langfuse.trace.public";
     /// Prefix of the trace's metadata.
     pub const TRACE_METADATA_PREFIX: &str = "langfuse.trace.metadata.";
-    /// The prefix every trace-level Langfuse attribute shares.
-    pub const TRACE_PREFIX: &str = "langfuse.trace.";
     /// The user the trace belongs to (an OpenTelemetry name Langfuse reads).
     pub const USER_ID: &str = "user.id";
     /// The session the trace belongs to.

@@ -71,6 +71,42 @@ pub struct ServedRequest {
     /// (`logging/setLevel`), which [`BackChannel::log`](crate::server::BackChannel::log)
     /// honours.
     pub log_level: Option<ClientLogLevel>,
+    /// The caller's context once [the rule](crate::caller) has chosen it:
+    /// leave it default and it is chosen on first use, from `meta` and
+    /// `headers`, once per request (a request changed after that keeps its
+    /// first choice: build a new one instead).
+    pub caller_choice: CallerChoice,
+}
+
+/// The caller's context of one request, chosen once: on first use, or
+/// handed over by the layer that chose it already to open the request's
+/// span ([`CallerChoice::chosen`]). Extracting a context costs microseconds
+/// (the propagators parse `traceparent`, `tracestate` and `baggage`), and a
+/// call asks for it more than once.
+///
+/// ```
+/// use mcp_trace_runtime::caller::Caller;
+/// use mcp_trace_runtime::scope::{CallerChoice, ServedRequest};
+/// let request = ServedRequest { caller_choice: CallerChoice::chosen(Caller::default()), ..ServedRequest::default() };
+/// assert!(!request.caller().has_remote_parent());
+/// ```
+#[derive(Clone, Default)]
+pub struct CallerChoice(std::sync::OnceLock<Caller>);
+
+impl CallerChoice {
+    /// A choice already made.
+    pub fn chosen(caller: Caller) -> CallerChoice {
+        CallerChoice(std::sync::OnceLock::from(caller))
+    }
+}
+
+impl fmt::Debug for CallerChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.get() {
+            Some(caller) => f.debug_tuple("CallerChoice").field(caller).finish(),
+            None => f.write_str("CallerChoice(not chosen yet)"),
+        }
+    }
 }
 
 impl ServedRequest {
@@ -113,9 +149,12 @@ impl ServedRequest {
     }
 
     /// The caller's context as [the rule](crate::caller) chooses it from
-    /// this request's `_meta` and headers, under the process's trust policy.
-    pub fn caller(&self) -> Caller {
-        Caller::choose(self.meta.as_ref(), Some(&self.headers))
+    /// this request's `_meta` and headers, under the process's trust policy
+    /// (chosen once per request, see [`CallerChoice`]).
+    pub fn caller(&self) -> &Caller {
+        self.caller_choice
+            .0
+            .get_or_init(|| Caller::choose(self.meta.as_ref(), Some(&self.headers)))
     }
 
     /// The caller's trace context: from `_meta` when it carries one, else
@@ -521,8 +560,13 @@ mod tests {
         propagation::install_default_propagators();
         let header_parent = "00-11111111111111111111111111111111-1111111111111111-01";
         let meta_parent = "00-22222222222222222222222222222222-2222222222222222-01";
-        let mut request = ServedRequest::default();
-        let trace = |request: &ServedRequest| {
+        // The choice is made once per request: each case is a new request.
+        let trace = |meta: Option<serde_json::Value>| {
+            let mut request = ServedRequest::default();
+            request
+                .headers
+                .insert("traceparent", header_parent.parse().unwrap());
+            request.meta = meta.and_then(|meta| meta.as_object().cloned());
             request
                 .caller_context()
                 .span()
@@ -530,15 +574,10 @@ mod tests {
                 .trace_id()
                 .to_string()
         };
-        request
-            .headers
-            .insert("traceparent", header_parent.parse().unwrap());
-        assert_eq!(trace(&request), "11111111111111111111111111111111");
+        assert_eq!(trace(None), "11111111111111111111111111111111");
         let meta = serde_json::json!({ "traceparent": meta_parent });
-        request.meta = meta.as_object().cloned();
-        assert_eq!(trace(&request), "22222222222222222222222222222222");
+        assert_eq!(trace(Some(meta)), "22222222222222222222222222222222");
         let junk = serde_json::json!({ "traceparent": "junk" });
-        request.meta = junk.as_object().cloned();
-        assert_eq!(trace(&request), "11111111111111111111111111111111");
+        assert_eq!(trace(Some(junk)), "11111111111111111111111111111111");
     }
 }
