@@ -32,7 +32,7 @@ use opentelemetry::{Context, KeyValue};
 use serde::Serialize;
 
 use crate::generation::{self, Cost, Usage};
-use crate::observe::{attributes, metadata_attribute, truncate, ObservationType};
+use crate::observe::{attributes, metadata_attribute, truncate, unserializable, ObservationType};
 use crate::settings;
 use crate::trace_attributes::{propagated_in, TraceAttributes};
 
@@ -150,7 +150,7 @@ impl CurrentObservation {
             Ok(other) => serde_json::Map::from_iter([("value".to_string(), other)]),
             Err(error) => serde_json::Map::from_iter([(
                 "value".to_string(),
-                serde_json::Value::String(format!("<unserializable: {error}>")),
+                serde_json::Value::String(unserializable(&error)),
             )]),
         };
         self.set(generation::model_parameter_attributes(&parameters))

@@ -400,23 +400,22 @@ impl Cost {
 /// The model asked for: Langfuse's model name, `gen_ai.request.model`,
 /// `llm.model_name`.
 pub fn model_attributes(model: &str) -> [KeyValue; 3] {
-    // One allocation shared by the three keys.
-    let model = Arc::<str>::from(model);
-    [
-        KeyValue::new(langfuse::MODEL_NAME, model.clone()),
-        KeyValue::new(gen_ai::REQUEST_MODEL, model.clone()),
-        KeyValue::new(openinference::MODEL_NAME, model),
-    ]
+    model_named(gen_ai::REQUEST_MODEL, model)
 }
 
 /// The model that answered: `gen_ai.response.model`, and Langfuse's and
 /// OpenInference's model name (the answering model is the one billed).
 pub fn response_model_attributes(model: &str) -> [KeyValue; 3] {
+    model_named(gen_ai::RESPONSE_MODEL, model)
+}
+
+/// `model` under Langfuse's and OpenInference's model name and `gen_ai_key`.
+fn model_named(gen_ai_key: &'static str, model: &str) -> [KeyValue; 3] {
     // One allocation shared by the three keys.
     let model = Arc::<str>::from(model);
     [
         KeyValue::new(langfuse::MODEL_NAME, model.clone()),
-        KeyValue::new(gen_ai::RESPONSE_MODEL, model.clone()),
+        KeyValue::new(gen_ai_key, model.clone()),
         KeyValue::new(openinference::MODEL_NAME, model),
     ]
 }

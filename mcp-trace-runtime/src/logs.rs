@@ -107,8 +107,8 @@ where
         // reads per span; code location and target are what a reader needs.
         .with_threads(false)
         .with_tracked_inactivity(false)
-        .with_filter(SpanFilter);
-    let records = RecordBridge.with_filter(RecordFilter);
+        .with_filter(PipelineFilter::Spans);
+    let records = RecordBridge.with_filter(PipelineFilter::Records);
     spans.and_then(records)
 }
 
@@ -288,54 +288,51 @@ fn interest(enabled: bool) -> Interest {
     }
 }
 
-/// Lets through the events the published pipeline exports as records.
-struct RecordFilter;
+/// What one of [`layer`]'s two halves lets through, from what the published
+/// pipeline exports: events as records, or spans into the trace (never
+/// events as span events: they are records).
+#[derive(Clone, Copy)]
+enum PipelineFilter {
+    Records,
+    Spans,
+}
 
-impl RecordFilter {
-    fn wants(meta: &Metadata<'_>) -> bool {
-        meta.is_event() && bridges().is_some_and(|b| record_enabled(b, meta.target(), meta.level()))
+impl PipelineFilter {
+    fn wants(self, meta: &Metadata<'_>) -> bool {
+        let Some(bridges) = bridges() else {
+            return false;
+        };
+        match self {
+            PipelineFilter::Records => {
+                meta.is_event() && record_enabled(bridges, meta.target(), meta.level())
+            }
+            PipelineFilter::Spans => {
+                meta.is_span() && span_enabled(bridges, meta.target(), meta.level())
+            }
+        }
+    }
+
+    /// Whether this half has anything to do at all.
+    fn active(self, bridges: &Bridges) -> bool {
+        match self {
+            PipelineFilter::Records => bridges.records.is_some(),
+            PipelineFilter::Spans => bridges.spans,
+        }
     }
 }
 
-impl<S> Filter<S> for RecordFilter {
+impl<S> Filter<S> for PipelineFilter {
     fn enabled(&self, meta: &Metadata<'_>, _: &Context<'_, S>) -> bool {
-        RecordFilter::wants(meta)
+        self.wants(meta)
     }
 
     fn callsite_enabled(&self, meta: &'static Metadata<'static>) -> Interest {
-        interest(RecordFilter::wants(meta))
+        interest(self.wants(meta))
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
         Some(match bridges() {
-            Some(bridges) if bridges.records.is_some() => max_level(&bridges.filter),
-            _ => LevelFilter::OFF,
-        })
-    }
-}
-
-/// Lets through the spans the published pipeline bridges (never events: they
-/// are records, not span events).
-struct SpanFilter;
-
-impl SpanFilter {
-    fn wants(meta: &Metadata<'_>) -> bool {
-        meta.is_span() && bridges().is_some_and(|b| span_enabled(b, meta.target(), meta.level()))
-    }
-}
-
-impl<S> Filter<S> for SpanFilter {
-    fn enabled(&self, meta: &Metadata<'_>, _: &Context<'_, S>) -> bool {
-        SpanFilter::wants(meta)
-    }
-
-    fn callsite_enabled(&self, meta: &'static Metadata<'static>) -> Interest {
-        interest(SpanFilter::wants(meta))
-    }
-
-    fn max_level_hint(&self) -> Option<LevelFilter> {
-        Some(match bridges() {
-            Some(bridges) if bridges.spans => max_level(&bridges.filter),
+            Some(bridges) if self.active(bridges) => max_level(&bridges.filter),
             _ => LevelFilter::OFF,
         })
     }

@@ -158,13 +158,18 @@ impl ObservationType {
 
     /// The attributes [`Self::vocabulary`] gives a span of this type.
     fn vocabulary_attributes(self) -> impl Iterator<Item = KeyValue> {
-        let (operation, kind) = self.vocabulary();
-        operation
+        self.vocabulary()
+            .0
             .map(|name| KeyValue::new(conventions::GEN_AI_OPERATION_NAME, name))
             .into_iter()
-            .chain(
-                kind.map(|kind| KeyValue::new(crate::generation::openinference::SPAN_KIND, kind)),
-            )
+            .chain(self.openinference_attribute())
+    }
+
+    /// `openinference.span.kind`, when OpenInference has a name for this type.
+    fn openinference_attribute(self) -> Option<KeyValue> {
+        self.vocabulary()
+            .1
+            .map(|kind| KeyValue::new(crate::generation::openinference::SPAN_KIND, kind))
     }
 
     /// Parses the attribute value.
@@ -283,13 +288,11 @@ impl Observation {
             ObservationType::Span => ObservationType::Tool,
             other => other,
         };
+        // The MCP span names its operation already (`execute_tool`, …): only
+        // the OpenInference kind is added.
         cx.span().set_attributes(
-            std::iter::once(KeyValue::new(attributes::TYPE, observation_type.as_str())).chain(
-                observation_type
-                    .vocabulary()
-                    .1
-                    .map(|kind| KeyValue::new(crate::generation::openinference::SPAN_KIND, kind)),
-            ),
+            std::iter::once(KeyValue::new(attributes::TYPE, observation_type.as_str()))
+                .chain(observation_type.openinference_attribute()),
         );
         let capture = cx.span().is_recording() && settings::capture_io();
         Observation {
@@ -810,7 +813,8 @@ fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
         .unwrap_or_else(|error| serde_json::Value::String(unserializable(&error)).to_string())
 }
 
-fn unserializable(error: &serde_json::Error) -> String {
+/// The marker recorded in place of a value that failed to serialize.
+pub(crate) fn unserializable(error: &serde_json::Error) -> String {
     format!("<unserializable: {error}>")
 }
 
