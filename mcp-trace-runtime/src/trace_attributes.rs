@@ -369,14 +369,17 @@ pub fn propagated_in(cx: &Context) -> TraceAttributes {
 }
 
 /// The trace attributes a span started in `cx` (its parent context) gets:
-/// inside a scope, worked out once for the scope; else from the baggage.
-/// `remote_parent`: leave out the `langfuse.trace.*` ones.
-pub(crate) fn span_attributes_in(cx: &Context, remote_parent: bool) -> Vec<KeyValue> {
+/// inside a scope, worked out once for the scope; else from the baggage;
+/// without the `langfuse.trace.*` ones when the parent is remote. Runs for
+/// every span: whether the parent is remote is only asked when there is
+/// something to give.
+pub(crate) fn span_attributes_in(cx: &Context) -> Vec<KeyValue> {
+    let remote_parent = || crate::propagation::has_remote_parent(cx);
     match cx.get::<Propagated>() {
-        Some(scope) if remote_parent => scope.under_remote_parent.clone(),
+        Some(scope) if remote_parent() => scope.under_remote_parent.clone(),
         Some(scope) => scope.under_local_parent.clone(),
         None if cx.baggage().is_empty() => Vec::new(),
-        None => TraceAttributes::from_baggage(cx.baggage()).span_attributes(remote_parent),
+        None => TraceAttributes::from_baggage(cx.baggage()).span_attributes(remote_parent()),
     }
 }
 

@@ -8,7 +8,6 @@ use opentelemetry::Context;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
-use crate::propagation::has_remote_parent;
 use crate::trace_attributes::span_attributes_in;
 
 /// Copies the parent context's propagated trace attributes onto each span as
@@ -23,7 +22,7 @@ pub struct UserSessionAttributes;
 impl SpanProcessor for UserSessionAttributes {
     fn on_start(&self, span: &mut Span, cx: &Context) {
         use opentelemetry::trace::Span as _;
-        let attributes = span_attributes_in(cx, has_remote_parent(cx));
+        let attributes = span_attributes_in(cx);
         if !attributes.is_empty() {
             span.set_attributes(attributes);
         }
