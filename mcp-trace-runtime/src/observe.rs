@@ -156,12 +156,15 @@ impl ObservationType {
         }
     }
 
-    /// The attributes [`Self::vocabulary`] gives a span of this type.
-    fn vocabulary_attributes(self) -> impl Iterator<Item = KeyValue> {
-        self.vocabulary()
-            .0
-            .map(|name| KeyValue::new(conventions::GEN_AI_OPERATION_NAME, name))
-            .into_iter()
+    /// The attributes a span of this type starts with: Langfuse's type and
+    /// what [`Self::vocabulary`] calls it.
+    pub(crate) fn span_attributes(self) -> impl Iterator<Item = KeyValue> {
+        std::iter::once(KeyValue::new(attributes::TYPE, self.as_str()))
+            .chain(
+                self.vocabulary()
+                    .0
+                    .map(|name| KeyValue::new(conventions::GEN_AI_OPERATION_NAME, name)),
+            )
             .chain(self.openinference_attribute())
     }
 
@@ -322,14 +325,7 @@ impl Observation {
         let mut builder = tracer
             .span_builder(Cow::Borrowed(options.name))
             .with_kind(SpanKind::Internal)
-            .with_attributes(
-                std::iter::once(KeyValue::new(
-                    attributes::TYPE,
-                    options.observation_type.as_str(),
-                ))
-                .chain(options.observation_type.vocabulary_attributes())
-                .chain(extra),
-            );
+            .with_attributes(options.observation_type.span_attributes().chain(extra));
         if !links.is_empty() {
             builder = builder.with_links(links.into_iter().map(Link::with_context).collect());
         }

@@ -23,8 +23,8 @@ use rmcp::{Peer, RoleServer};
 use crate::conventions::{self as mcp, Operation, Outcome, Transport};
 use crate::generation;
 use crate::metrics;
-use crate::observe::attributes::{INPUT, OUTPUT, TYPE};
-use crate::observe::ObservationType;
+use crate::observe::attributes::{INPUT, OUTPUT};
+use crate::observe::{truncate, ObservationType};
 use crate::propagation;
 use crate::scope::{ClientLogLevel, ServedRequest};
 
@@ -47,35 +47,28 @@ fn reported_usage_and_cost(result: &CreateMessageResult) -> Vec<KeyValue> {
         return Vec::new();
     };
     let mut attributes = Vec::new();
-    if let Some(usage) = meta
-        .0
-        .get("usage")
-        .and_then(crate::generation::Usage::from_json)
-    {
+    if let Some(usage) = meta.0.get("usage").and_then(generation::Usage::from_json) {
         attributes.extend(usage.attributes());
     }
-    if let Some(cost) = meta
-        .0
-        .get("cost")
-        .and_then(crate::generation::Cost::from_json)
-    {
+    if let Some(cost) = meta.0.get("cost").and_then(generation::Cost::from_json) {
         attributes.extend(cost.attributes());
     }
     attributes
+}
+
+/// A captured message, cut to the value length limit like every captured value.
+fn captured(json: String) -> String {
+    truncate(json, crate::settings::value_length_limit())
 }
 
 /// A sampling request's generation attributes: its type in the three
 /// vocabularies, the messages as input, the first model hint as the model
 /// asked for, and the request parameters.
 fn request_attributes(params: &CreateMessageRequestParams) -> Vec<KeyValue> {
-    let mut attributes = vec![
-        KeyValue::new(TYPE, ObservationType::Generation.as_str()),
-        KeyValue::new(generation::gen_ai::OPERATION_NAME, "chat"),
-        KeyValue::new(generation::openinference::SPAN_KIND, "LLM"),
-    ];
+    let mut attributes: Vec<KeyValue> = ObservationType::Generation.span_attributes().collect();
     if crate::settings::capture_io() {
         if let Ok(messages) = serde_json::to_string(&params.messages) {
-            attributes.push(KeyValue::new(INPUT, messages));
+            attributes.push(KeyValue::new(INPUT, captured(messages)));
         }
     }
     let hinted = params
@@ -270,7 +263,7 @@ impl BackChannel {
             }
             if crate::settings::capture_io() {
                 if let Ok(message) = serde_json::to_string(&result.message) {
-                    attributes.push(KeyValue::new(OUTPUT, message));
+                    attributes.push(KeyValue::new(OUTPUT, captured(message)));
                 }
             }
             attributes.extend(reported_usage_and_cost(&result));
