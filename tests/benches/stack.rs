@@ -3,34 +3,46 @@
 //! batch): a bare async fn; `#[observe]` with capture on and off; the whole
 //! three-macro stack inside a served request's scope; hand-written
 //! OpenTelemetry SDK code for the same span; `#[tracing::instrument]` through
-//! tracing-opentelemetry; `#[observe]` in mode `off`; extract + inject of a
-//! `traceparent` / `tracestate` / `baggage` set; capture of a small and a
-//! 64 KiB argument. The futures are ready at once, so each is polled once with
-//! a no-op waker: no runtime in the measurement.
+//! tracing-opentelemetry; fastrace's `#[trace]` through its OpenTelemetry
+//! reporter (whose exporter is the same dropping one: fastrace collects on its
+//! own thread, not through the SDK's processor), and a fastrace root span per
+//! call; `#[observe]` in mode `off`; extract + inject of a `traceparent` /
+//! `tracestate` / `baggage` set; capture of a small and a 64 KiB argument. The
+//! futures are ready at once, so each is polled once with a no-op waker: no
+//! runtime in the measurement.
 //!
 //! `cargo bench -p mcp-trace-tests --bench stack`
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll, Waker};
+use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use fastrace::future::FutureExt as _;
+use fastrace::local::LocalSpan;
 use mcp_trace_runtime::scope::ServedRequest;
 use mcp_trace_runtime::{observe, settings, with_otel_headers, Mode};
 use opentelemetry::context::FutureExt as _;
 use opentelemetry::trace::{Span as _, SpanKind, TraceContextExt, Tracer, TracerProvider as _};
-use opentelemetry::{Context, KeyValue};
+use opentelemetry::{Context, InstrumentationScope, KeyValue};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter};
+use opentelemetry_sdk::Resource;
 use tracing_subscriber::layer::SubscriberExt as _;
 
-/// Drops every batch: the processor's work stays, the export does not.
+/// Drops every batch: the processor's work stays, the export does not. It
+/// counts the spans it dropped, to show each pipeline did deliver.
 #[derive(Debug)]
-struct DroppingExporter;
+struct DroppingExporter(Arc<AtomicUsize>);
 
 impl SpanExporter for DroppingExporter {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        self.0.fetch_add(batch.len(), Ordering::Relaxed);
         black_box(batch);
         Ok(())
     }
@@ -74,6 +86,27 @@ async fn instrumented(location: String) -> usize {
     location.len()
 }
 
+/// `hand_written`'s span through fastrace: its type when the span starts,
+/// input and output from inside (fastrace's properties are strings, so both
+/// are serialized as the SDK code serializes them).
+#[fastrace::trace(short_name = true, properties = { "langfuse.observation.type": "span" })]
+async fn fastraced(location: String) -> usize {
+    with_fastrace_properties(location).await
+}
+
+/// The body of `fastraced`, adding its input and output to the local parent.
+async fn with_fastrace_properties(location: String) -> usize {
+    LocalSpan::add_property(|| {
+        (
+            "langfuse.observation.input",
+            serde_json::json!({ "location": location }).to_string(),
+        )
+    });
+    let length = location.len();
+    LocalSpan::add_property(|| ("langfuse.observation.output", length.to_string()));
+    length
+}
+
 /// What a careful user writes by hand for `observed`'s span.
 async fn hand_written(location: String) -> usize {
     let tracer = opentelemetry::global::tracer("bench");
@@ -113,9 +146,24 @@ fn served_request() -> ServedRequest {
 }
 
 fn bench(c: &mut Criterion) {
+    let sdk_spans = Arc::new(AtomicUsize::new(0));
     let provider = SdkTracerProvider::builder()
-        .with_span_processor(BatchSpanProcessor::builder(DroppingExporter).build())
+        .with_span_processor(
+            BatchSpanProcessor::builder(DroppingExporter(sdk_spans.clone())).build(),
+        )
         .build();
+    // fastrace's collector thread converts its records to `SpanData` and hands
+    // them to the same kind of exporter (no `BatchSpanProcessor`: fastrace
+    // batches on its own).
+    let fastrace_spans = Arc::new(AtomicUsize::new(0));
+    fastrace::set_reporter(
+        fastrace_opentelemetry::OpenTelemetryReporter::new(
+            DroppingExporter(fastrace_spans.clone()),
+            Cow::Owned(Resource::builder_empty().build()),
+            InstrumentationScope::builder("fastrace").build(),
+        ),
+        fastrace::collector::Config::default(),
+    );
     opentelemetry::global::set_tracer_provider(provider.clone());
     mcp_trace_runtime::propagation::install_default_propagators();
     let subscriber = tracing_subscriber::registry()
@@ -123,6 +171,14 @@ fn bench(c: &mut Criterion) {
     let _subscriber = tracing::subscriber::set_default(subscriber);
     // Every call runs under an open span, as inside a request.
     let root = Context::new().with_span(opentelemetry::global::tracer("bench").start("root"));
+    // fastrace's spans hang under the same root: its ids as their parent.
+    let fastrace_parent = {
+        let parent = root.span().span_context().clone();
+        fastrace::collector::SpanContext::new(
+            fastrace::collector::TraceId(u128::from_be_bytes(parent.trace_id().to_bytes())),
+            fastrace::collector::SpanId(u64::from_be_bytes(parent.span_id().to_bytes())),
+        )
+    };
     let _root = root.attach();
 
     let mut group = c.benchmark_group("call");
@@ -146,6 +202,34 @@ fn bench(c: &mut Criterion) {
     group.bench_function("#[tracing::instrument] + tracing-opentelemetry", |b| {
         b.iter(|| ready(instrumented(location())))
     });
+    group.bench_function("fastrace #[trace] + OpenTelemetryReporter", |b| {
+        // `#[trace]` opens a child of the thread's local parent, as the others
+        // open a child of the attached context. A fastrace root holds its
+        // children until it ends, so one per batch, outside the timing.
+        b.iter_custom(|iters| {
+            let root = fastrace::Span::root("root", fastrace_parent);
+            let _parent = root.set_local_parent();
+            let start = Instant::now();
+            for _ in 0..iters {
+                black_box(ready(fastraced(location())));
+            }
+            start.elapsed()
+        })
+    });
+    group.bench_function(
+        "fastrace Span::root per call (remote parent) + OpenTelemetryReporter",
+        |b| {
+            // The call's span is itself a fastrace root, its parent named by
+            // id (fastrace's way in from another system): a collection of its
+            // own per call, reported when it ends. `#[trace]` only opens
+            // children, so this one is written out.
+            b.iter(|| {
+                let span = fastrace::Span::root("fastraced", fastrace_parent)
+                    .with_property(|| ("langfuse.observation.type", "span"));
+                ready(with_fastrace_properties(location()).in_span(span))
+            })
+        },
+    );
     settings::set_mode(Mode::Off);
     group.bench_function("#[observe], mode off", |b| {
         b.iter(|| ready(observed(location())))
@@ -176,7 +260,16 @@ fn bench(c: &mut Criterion) {
         b.iter(|| ready(observed(black_box(large.clone()))))
     });
     group.finish();
+    // Hands fastrace's collector what its ring holds; what the calling thread
+    // queued behind a full ring waits for that thread's next span.
+    fastrace::flush();
     let _ = provider.shutdown();
+    // What reached the exporters (a filtered run reaches only some).
+    eprintln!(
+        "spans exported and dropped: {} by the SDK, {} by fastrace",
+        sdk_spans.load(Ordering::Relaxed),
+        fastrace_spans.load(Ordering::Relaxed),
+    );
 }
 
 criterion_group!(benches, bench);
