@@ -40,8 +40,11 @@ const DEFAULT_OTLP_HTTP_ENDPOINT: &str = "http://localhost:4318";
 const DEFAULT_OTLP_GRPC_ENDPOINT: &str = "http://localhost:4317";
 const DEFAULT_OTLP_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_METRIC_EXPORT_INTERVAL: Duration = Duration::from_secs(60);
-/// `MCP_TRACE_LOG_LEVEL` when unset: what most services log in production.
-pub const DEFAULT_LOG_LEVEL: &str = "info";
+/// `MCP_TRACE_LOG_LEVEL` when unset: what most services log in production,
+/// without rmcp's session lifecycle (`Service initialized`, `input stream
+/// terminated`, `serve finished`): three records per stateless HTTP request,
+/// outside any trace, which cost more to export than the call's own records.
+pub const DEFAULT_LOG_LEVEL: &str = "info,rmcp=warn";
 
 /// Everything [`crate::install`] needs, parsed and validated.
 ///
@@ -1356,7 +1359,14 @@ mod tests {
         let otlp = logs.otlp.clone().unwrap();
         assert_eq!(otlp.endpoint, "http://localhost:4318/v1/logs");
         assert!(otlp.endpoint_is_default);
-        assert_eq!(logs.level, "info");
+        assert_eq!(logs.level, DEFAULT_LOG_LEVEL);
+        // rmcp's per-request lifecycle records stay out; its warnings and
+        // everyone else's info records come in.
+        use tracing_subscriber::filter::Targets;
+        let filter: Targets = logs.filter().unwrap();
+        assert!(!filter.would_enable("rmcp::service", &tracing::Level::INFO));
+        assert!(filter.would_enable("rmcp::service", &tracing::Level::WARN));
+        assert!(filter.would_enable("weather_server::tools", &tracing::Level::INFO));
         assert!(!logs.console);
         assert!(logs.is_enabled());
         // The generic endpoint gets /v1/logs.

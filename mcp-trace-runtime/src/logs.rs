@@ -27,7 +27,8 @@
 //!
 //! What the layer does:
 //! - **records**: every event at or above `MCP_TRACE_LOG_LEVEL` (default
-//!   `info`, `Targets` syntax: `warn,my_crate=debug`) becomes a log record.
+//!   `info,rmcp=warn`, `Targets` syntax: `warn,my_crate=debug`) becomes a
+//!   log record.
 //!   The OpenTelemetry SDK takes its trace id and span id from the current
 //!   OpenTelemetry context, which is the observation's or MCP span's while a
 //!   traced call runs, or the innermost `tracing` span's (see below).
@@ -43,7 +44,8 @@
 //!   `opentelemetry*`), which would feed back into the pipeline, nor rmcp's
 //!   session-long spans (`serve_inner`, `streamable_http_session`,
 //!   `transport_worker`), which would swallow every call into one trace.
-//!   rmcp's events are records like any other's.
+//!   rmcp's events are records like any other's, from `warn` up unless
+//!   `MCP_TRACE_LOG_LEVEL` names rmcp or sets another default.
 //!
 //! With the logs off and the mode `off` nothing is set: a `tracing::info!`
 //! then costs what it costs without any subscriber.

@@ -8,6 +8,7 @@ use opentelemetry::Context;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 
+use super::pipeline::OnStart;
 use crate::trace_attributes::span_attributes_in;
 
 /// Copies the parent context's propagated trace attributes onto each span as
@@ -19,13 +20,21 @@ use crate::trace_attributes::span_attributes_in;
 #[derive(Debug, Default)]
 pub struct UserSessionAttributes;
 
-impl SpanProcessor for UserSessionAttributes {
+impl OnStart for UserSessionAttributes {
     fn on_start(&self, span: &mut Span, cx: &Context) {
         use opentelemetry::trace::Span as _;
         let attributes = span_attributes_in(cx);
         if !attributes.is_empty() {
             span.set_attributes(attributes);
         }
+    }
+}
+
+/// For a tracer provider of the program's own; [`crate::install`]'s runs
+/// it as an enricher of its [`super::pipeline::SpanPipeline`].
+impl SpanProcessor for UserSessionAttributes {
+    fn on_start(&self, span: &mut Span, cx: &Context) {
+        OnStart::on_start(self, span, cx);
     }
 
     fn on_end(&self, _span: SpanData) {}

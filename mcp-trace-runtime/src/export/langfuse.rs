@@ -12,6 +12,7 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 use opentelemetry_sdk::Resource;
 
+use super::pipeline::OnStart;
 use crate::config::{LangfuseTarget, OtlpTarget, Protocol};
 use crate::conventions::{GEN_AI_OPERATION_NAME, GEN_AI_TOOL_NAME};
 
@@ -63,10 +64,18 @@ impl LangfuseAttributes {
     }
 }
 
-impl SpanProcessor for LangfuseAttributes {
+impl OnStart for LangfuseAttributes {
     fn on_start(&self, span: &mut Span, _cx: &Context) {
         use opentelemetry::trace::Span as _;
         span.set_attributes(self.attributes.iter().cloned());
+    }
+}
+
+/// For a tracer provider of the program's own; [`crate::install`]'s runs
+/// it as an enricher of its [`super::pipeline::SpanPipeline`].
+impl SpanProcessor for LangfuseAttributes {
+    fn on_start(&self, span: &mut Span, cx: &Context) {
+        OnStart::on_start(self, span, cx);
     }
 
     fn on_end(&self, _span: SpanData) {}

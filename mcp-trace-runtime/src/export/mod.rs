@@ -59,6 +59,7 @@ mod identity;
 mod langfuse;
 mod logs;
 mod meter;
+mod pipeline;
 mod reporting;
 
 use std::sync::Arc;
@@ -71,7 +72,6 @@ use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::resource::TelemetryResourceDetector;
 use opentelemetry_sdk::trace::{
     BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, SpanExporter,
-    TracerProviderBuilder,
 };
 use opentelemetry_sdk::Resource;
 
@@ -80,6 +80,7 @@ pub use file::JsonLinesFileExporter;
 pub use http_client::PinnedHeadersClient;
 pub use identity::UserSessionAttributes;
 use langfuse::LangfuseShaped;
+use pipeline::SpanPipeline;
 pub use langfuse::{shape_for_langfuse, LangfuseAttributes};
 pub use logs::build_logger_provider;
 pub use meter::build_meter_provider;
@@ -313,15 +314,14 @@ fn build_provider_with_file(
     config: &Config,
     file: Option<JsonLinesFileExporter>,
 ) -> Result<(SdkTracerProvider, Vec<Arc<ExportHealth>>), Error> {
-    let mut builder = SdkTracerProvider::builder()
-        .with_resource(resource(config))
-        .with_sampler(sampler(config.sampler))
-        .with_span_processor(UserSessionAttributes);
+    // One processor for the SDK (see `pipeline`): enrichers, then destinations.
+    let mut pipeline = SpanPipeline::default();
+    pipeline.enrich(UserSessionAttributes);
     let mut health = Vec::new();
     // The file first: it is the one destination that can fail on the local machine.
     if let (Some(path), Some(file)) = (&config.trace_file, file) {
-        builder = reported(
-            builder,
+        reported(
+            &mut pipeline,
             &mut health,
             file,
             format!("MCP_TRACE_FILE={}", path.display()),
@@ -330,10 +330,10 @@ fn build_provider_with_file(
     }
     if let Some(langfuse) = &config.langfuse {
         if langfuse.environment.is_some() || langfuse.release.is_some() {
-            builder = builder.with_span_processor(LangfuseAttributes::new(langfuse));
+            pipeline.enrich(LangfuseAttributes::new(langfuse));
         }
-        builder = reported(
-            builder,
+        reported(
+            &mut pipeline,
             &mut health,
             LangfuseShaped::new(otlp_exporter!(
                 opentelemetry_otlp::SpanExporter,
@@ -351,8 +351,8 @@ fn build_provider_with_file(
         } else {
             "Check OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) and that the collector runs."
         };
-        builder = reported(
-            builder,
+        reported(
+            &mut pipeline,
             &mut health,
             otlp_exporter!(opentelemetry_otlp::SpanExporter, "OTLP", otlp)?,
             format!("the OTLP collector at {}", otlp.endpoint),
@@ -360,8 +360,8 @@ fn build_provider_with_file(
         );
     }
     for extra in &config.extra_otlp {
-        builder = reported(
-            builder,
+        reported(
+            &mut pipeline,
             &mut health,
             otlp_exporter!(opentelemetry_otlp::SpanExporter, "OTLP", extra)?,
             format!("the OTLP collector at {}", extra.endpoint),
@@ -369,22 +369,27 @@ fn build_provider_with_file(
         );
     }
     if config.console {
-        builder = builder.with_span_processor(batch(ConsoleExporter::default()));
+        pipeline.send_to(batch(ConsoleExporter::default()));
     }
-    Ok((builder.build(), health))
+    let provider = SdkTracerProvider::builder()
+        .with_resource(resource(config))
+        .with_sampler(sampler(config.sampler))
+        .with_span_processor(pipeline)
+        .build();
+    Ok((provider, health))
 }
 
 /// Adds `exporter` behind its own batch processor, counting its outcomes in a new [`ExportHealth`].
 fn reported<E: SpanExporter + 'static>(
-    builder: TracerProviderBuilder,
+    pipeline: &mut SpanPipeline,
     health: &mut Vec<Arc<ExportHealth>>,
     exporter: E,
     destination: String,
     hint: &str,
-) -> TracerProviderBuilder {
+) {
     let report = ExportHealth::new(destination, hint.to_string());
     health.push(report.clone());
-    builder.with_span_processor(batch(ReportingExporter::new(exporter, report)))
+    pipeline.send_to(batch(ReportingExporter::new(exporter, report)));
 }
 
 fn batch<E: SpanExporter + 'static>(exporter: E) -> BatchSpanProcessor {
