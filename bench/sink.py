@@ -1,14 +1,32 @@
-# Counts OTLP/HTTP export requests and bytes; parses nothing.
-import http.server, sys, threading
+# Counts OTLP/HTTP export requests and bytes; parses nothing. Answers every
+# POST with 200. On SIGTERM or SIGINT it prints the counts per path to
+# stderr (e.g. /v1/traces, /v1/logs, /api/public/otel/v1/traces) and exits.
+import http.server, signal, sys, threading
+counts = {}  # path -> [requests, bytes]
+lock = threading.Lock()
 class Sink(http.server.BaseHTTPRequestHandler):
-    count = 0
+    # Keep-alive, as a real collector: an HTTP/1.0 sink makes the exporter
+    # open a TCP connection per batch, which the server's CPU then pays for.
+    protocol_version = 'HTTP/1.1'
     def do_POST(self):
         n = int(self.headers.get('Content-Length', 0))
         self.rfile.read(n)
-        Sink.count += 1
+        with lock:
+            entry = counts.setdefault(self.path, [0, 0])
+            entry[0] += 1
+            entry[1] += n
         self.send_response(200)
         self.send_header('Content-Type', 'application/x-protobuf')
         self.send_header('Content-Length', '0')
         self.end_headers()
     def log_message(self, *a): pass
+def report(*_):
+    with lock:
+        for path, (requests, size) in sorted(counts.items()):
+            print(f'sink: {path} {requests} requests {size} bytes', file=sys.stderr, flush=True)
+        if not counts:
+            print('sink: nothing received', file=sys.stderr, flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, report)
+signal.signal(signal.SIGINT, report)
 http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), Sink).serve_forever()
