@@ -75,6 +75,9 @@ struct Args {
     /// Append one row of results to this CSV file (header if new).
     #[arg(long)]
     csv: Option<PathBuf>,
+    /// Exit with an error when any call (warm-up included) failed: for CI.
+    #[arg(long)]
+    fail_on_errors: bool,
     /// Tool to call.
     #[arg(long, default_value = "get_weather")]
     tool: String,
@@ -195,6 +198,9 @@ async fn run(args: Args) -> Result<(), Error> {
             field(rss_max),
         );
         append_csv(path, &row)?;
+    }
+    if args.fail_on_errors && errors + warmup_errors > 0 {
+        return Err(format!("{} of the calls failed", errors + warmup_errors).into());
     }
     Ok(())
 }
