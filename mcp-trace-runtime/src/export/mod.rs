@@ -4,7 +4,10 @@
 //! Each destination (OTLP collector, Langfuse, file, console) gets its own
 //! `BatchSpanProcessor`: its own bounded queue (`OTEL_BSP_MAX_QUEUE_SIZE`) and
 //! its own thread, so a slow Langfuse never delays the collector and no export
-//! ever runs on a request's path. Metrics, when on, get a meter provider with
+//! ever runs on a request's path. An OTLP/HTTP protobuf destination's spans
+//! go through [`OtlpHttpSpanExporter`], which encodes each batch straight
+//! from the SDK's spans (`otlp_wire`); HTTP JSON and gRPC use
+//! opentelemetry-otlp's exporter. Metrics, when on, get a meter provider with
 //! one `PeriodicReader` per destination, and logs a logger provider with one
 //! `BatchLogProcessor` per destination, flushed by the same [`Guard`].
 
@@ -59,6 +62,8 @@ mod identity;
 mod langfuse;
 mod logs;
 mod meter;
+mod otlp_http;
+mod otlp_wire;
 mod pipeline;
 mod reporting;
 
@@ -80,10 +85,13 @@ pub use file::JsonLinesFileExporter;
 pub use http_client::PinnedHeadersClient;
 pub use identity::UserSessionAttributes;
 use langfuse::LangfuseShaped;
-use pipeline::SpanPipeline;
 pub use langfuse::{shape_for_langfuse, LangfuseAttributes};
 pub use logs::build_logger_provider;
 pub use meter::build_meter_provider;
+pub use otlp_http::OtlpHttpSpanExporter;
+use otlp_http::OtlpSpanExporter;
+pub use otlp_wire::encode_trace_request;
+use pipeline::SpanPipeline;
 pub use reporting::{ExportHealth, ReportingExporter, ReportingMetricExporter};
 
 use crate::config::{Config, OtlpTarget, Protocol, SamplerSetting};
@@ -335,10 +343,9 @@ fn build_provider_with_file(
         reported(
             &mut pipeline,
             &mut health,
-            LangfuseShaped::new(otlp_exporter!(
-                opentelemetry_otlp::SpanExporter,
+            LangfuseShaped::new(OtlpSpanExporter::new(
                 "Langfuse",
-                &langfuse::otlp_target(langfuse)
+                &langfuse::otlp_target(langfuse),
             )?),
             format!("Langfuse at {}", langfuse.endpoint),
             "Check LANGFUSE_BASE_URL (or LANGFUSE_HOST) and the keys.",
@@ -354,7 +361,7 @@ fn build_provider_with_file(
         reported(
             &mut pipeline,
             &mut health,
-            otlp_exporter!(opentelemetry_otlp::SpanExporter, "OTLP", otlp)?,
+            OtlpSpanExporter::new("OTLP", otlp)?,
             format!("the OTLP collector at {}", otlp.endpoint),
             hint,
         );
@@ -363,7 +370,7 @@ fn build_provider_with_file(
         reported(
             &mut pipeline,
             &mut health,
-            otlp_exporter!(opentelemetry_otlp::SpanExporter, "OTLP", extra)?,
+            OtlpSpanExporter::new("OTLP", extra)?,
             format!("the OTLP collector at {}", extra.endpoint),
             "Check that the collector runs.",
         );

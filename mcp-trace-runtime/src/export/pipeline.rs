@@ -70,6 +70,13 @@ impl SpanProcessor for SpanPipeline {
             .map(|destination| destination.shutdown_with_timeout(timeout))
             .fold(Ok(()), Result::and)
     }
+
+    /// The provider's resource reaches the exporters only through here.
+    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+        for destination in &mut self.destinations {
+            destination.set_resource(resource);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -105,9 +112,7 @@ mod tests {
             let spans = exporter.get_finished_spans().unwrap();
             assert_eq!(spans.len(), 1);
             assert_eq!(spans[0].name, "work");
-            assert!(spans[0]
-                .attributes
-                .contains(&KeyValue::new("label", "on")));
+            assert!(spans[0].attributes.contains(&KeyValue::new("label", "on")));
         }
         provider.shutdown().unwrap();
     }
