@@ -48,39 +48,9 @@ fi
 
 mkdir -p "$(dirname "$CSV")"
 rm -f "$CSV"
-server=
-sink=
-cleanup() {
-  [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
-  [ -n "$sink" ] && kill -TERM "$sink" 2>/dev/null && wait "$sink" 2>/dev/null
-  return 0
-}
-trap cleanup EXIT
-
-python3 "$bench/sink.py" "$SINK_PORT" &
-sink=$!
-sleep 0.5
-kill -0 "$sink" 2>/dev/null || { echo "load.sh: the sink cannot listen on $SINK_PORT (set SINK_PORT)" >&2; exit 1; }
+. "$bench/processes.sh"
+start_sink "$SINK_PORT"
 endpoint=http://127.0.0.1:$SINK_PORT
-
-free_port() {
-  local port
-  while :; do
-    port=$((9000 + RANDOM % 900))
-    ss -ltn | grep -q ":$port " || { echo "$port"; return; }
-  done
-}
-
-# Waits until something answers HTTP on the port (the seed needs seconds to import).
-wait_ready() {
-  for _ in $(seq 300); do
-    curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0
-    kill -0 "$server" 2>/dev/null || { echo "load.sh: the server exited" >&2; return 1; }
-    sleep 0.2
-  done
-  echo "load.sh: no answer on port $1" >&2
-  return 1
-}
 
 run() { # contender calls warmup
   local contender=$1 calls=$2 warmup=$3 port
@@ -101,9 +71,7 @@ run() { # contender calls warmup
   "$loadgen" --url "http://127.0.0.1:$port/weather" --transport stateless \
     --concurrency "$CONCURRENCY" --calls "$calls" --warmup "$warmup" \
     --server-pid "$server" --label "$contender" --csv "$CSV"
-  kill -TERM "$server"
-  wait "$server" 2>/dev/null || true
-  server=
+  stop_server || echo "load.sh: $contender exited with status $?" >&2
 }
 
 for round in $(seq "$ROUNDS"); do
@@ -117,9 +85,7 @@ for round in $(seq "$ROUNDS"); do
   fi
 done
 
-kill -TERM "$sink"
-wait "$sink" 2>/dev/null || true
-sink=
+stop_sink
 
 echo "== medians over $ROUNDS round(s), concurrency $CONCURRENCY ($CSV)"
 python3 - "$CSV" <<'EOF'

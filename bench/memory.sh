@@ -25,27 +25,14 @@ SINK_PORT=${SINK_PORT:-4318}
   --bin weather-server --bin mcp-trace-loadgen)
 
 mkdir -p "$bench/results"
-server=
-sink=
-sampler=
-cleanup() {
-  [ -n "$sampler" ] && kill "$sampler" 2>/dev/null
-  [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
-  [ -n "$sink" ] && kill -TERM "$sink" 2>/dev/null && wait "$sink" 2>/dev/null
-  return 0
-}
-trap cleanup EXIT
+. "$bench/processes.sh"
+start_sink "$SINK_PORT"
 
-python3 "$bench/sink.py" "$SINK_PORT" &
-sink=$!
-sleep 0.5
-kill -0 "$sink" 2>/dev/null || { echo "memory.sh: the sink cannot listen on $SINK_PORT (set SINK_PORT)" >&2; exit 1; }
-
-port=$((9000 + RANDOM % 900))
+port=$(free_port)
 MCP_TRACE_MODE=$MODE OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$SINK_PORT \
   "$target/release/weather-server" --stateless --port "$port" > /dev/null 2>&1 &
 server=$!
-for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+wait_ready "$port"
 
 echo "seconds,rss_mib" > "$bench/results/memory-rss.csv"
 (

@@ -1,0 +1,65 @@
+# Sourced by bench/load.sh, memory.sh and smoke.sh: the processes a bench
+# script starts (the counting sink, the server under load, an RSS sampler)
+# and the one cleanup that stops them however the script ends.
+# The sourcing script sets `bench` (this folder) first.
+
+server=
+sink=
+sampler=
+cleanup() {
+  [ -n "$sampler" ] && kill "$sampler" 2>/dev/null
+  [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  [ -n "$sink" ] && kill -TERM "$sink" 2>/dev/null && wait "$sink" 2>/dev/null
+  return 0
+}
+trap cleanup EXIT
+
+# start_sink PORT [FILE]: the counting sink on PORT (what it received goes to
+# FILE, or stderr, when it stops); exits the script when PORT is taken.
+start_sink() {
+  python3 "$bench/sink.py" "$1" 2> "${2:-/dev/stderr}" &
+  sink=$!
+  sleep 0.5
+  kill -0 "$sink" 2>/dev/null || {
+    echo "$(basename "$0"): the sink cannot listen on $1 (set SINK_PORT)" >&2
+    exit 1
+  }
+}
+
+# stop_sink: stops the sink, which then reports what it received.
+stop_sink() {
+  kill -TERM "$sink"
+  wait "$sink" || true
+  sink=
+}
+
+# free_port: a loopback port nothing listens on.
+free_port() {
+  local port
+  while :; do
+    port=$((9000 + RANDOM % 900))
+    ss -ltn | grep -q ":$port " || { echo "$port"; return; }
+  done
+}
+
+# wait_ready PORT: until the server ($server) accepts connections on PORT
+# (the Python seed needs seconds to import); fails if it exits first.
+wait_ready() {
+  for _ in $(seq 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0
+    kill -0 "$server" 2>/dev/null || { echo "$(basename "$0"): the server exited" >&2; return 1; }
+    sleep 0.2
+  done
+  echo "$(basename "$0"): no answer on port $1" >&2
+  return 1
+}
+
+# stop_server: SIGTERM, so that the server flushes what it has left; fails
+# with the server's exit status when that is not 0.
+stop_server() {
+  local status=0
+  kill -TERM "$server"
+  wait "$server" || status=$?
+  server=
+  return "$status"
+}
