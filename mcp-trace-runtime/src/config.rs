@@ -554,6 +554,7 @@ struct OtlpSignal {
     protocol: &'static str,
     headers: &'static str,
     timeout: &'static str,
+    compression: &'static str,
 }
 
 const TRACES_SIGNAL: OtlpSignal = OtlpSignal {
@@ -562,6 +563,7 @@ const TRACES_SIGNAL: OtlpSignal = OtlpSignal {
     protocol: "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
     headers: "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
     timeout: "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+    compression: "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
 };
 
 const METRICS_SIGNAL: OtlpSignal = OtlpSignal {
@@ -570,6 +572,7 @@ const METRICS_SIGNAL: OtlpSignal = OtlpSignal {
     protocol: "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
     headers: "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
     timeout: "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT",
+    compression: "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION",
 };
 
 const LOGS_SIGNAL: OtlpSignal = OtlpSignal {
@@ -578,6 +581,7 @@ const LOGS_SIGNAL: OtlpSignal = OtlpSignal {
     protocol: "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL",
     headers: "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
     timeout: "OTEL_EXPORTER_OTLP_LOGS_TIMEOUT",
+    compression: "OTEL_EXPORTER_OTLP_LOGS_COMPRESSION",
 };
 
 impl OtlpSignal {
@@ -640,6 +644,21 @@ fn parse_otlp(
         (_, None) => Vec::new(),
         (variable, Some(value)) => parse_key_values(variable, &value, true)?,
     };
+
+    // Exporters here send uncompressed (no gzip in the build): a request for
+    // compression is refused rather than silently not honoured.
+    if let (variable, Some(value)) =
+        first_set(var, &[signal.compression, "OTEL_EXPORTER_OTLP_COMPRESSION"])
+    {
+        if !value.trim().eq_ignore_ascii_case("none") {
+            return Err(Error::InvalidSetting {
+                variable,
+                value,
+                problem: "this build sends OTLP uncompressed".into(),
+                accepted: "none",
+            });
+        }
+    }
 
     let timeout = match first_set(var, &[signal.timeout, "OTEL_EXPORTER_OTLP_TIMEOUT"]) {
         (_, None) => DEFAULT_OTLP_TIMEOUT,
@@ -1350,6 +1369,19 @@ mod tests {
             "{message}"
         );
         assert!(!message.contains("top-secret"), "{message}");
+    }
+
+    #[test]
+    fn compression_other_than_none_is_refused_by_name() {
+        assert!(parse(&[("OTEL_EXPORTER_OTLP_COMPRESSION", "none")]).is_ok());
+        let error = parse(&[("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "gzip")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"),
+            "{error}"
+        );
+        assert!(parse(&[("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")]).is_err());
     }
 
     #[test]
