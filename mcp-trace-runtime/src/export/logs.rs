@@ -2,7 +2,9 @@
 //! own bounded queue, `OTEL_BLRP_MAX_QUEUE_SIZE`, and its own thread) per
 //! destination, each exporter behind the same [`ReportingExporter`] as the
 //! spans, so a slow or dead backend costs one warning and counted losses and
-//! never delays a request.
+//! never delays a request. OTLP/HTTP protobuf destinations get
+//! [`super::OtlpHttpLogExporter`] (each batch encoded straight from the
+//! records); HTTP JSON and gRPC opentelemetry-otlp's exporter.
 
 use std::sync::Arc;
 
@@ -10,7 +12,10 @@ use opentelemetry_sdk::logs::{
     BatchConfigBuilder, BatchLogProcessor, LogExporter, LoggerProviderBuilder, SdkLoggerProvider,
 };
 
-use super::{resource, ConsoleExporter, ExportHealth, JsonLinesFileExporter, ReportingExporter};
+use super::{
+    resource, ConsoleExporter, ExportHealth, JsonLinesFileExporter, OtlpLogExporter,
+    ReportingExporter,
+};
 use crate::config::Config;
 use crate::error::Error;
 
@@ -69,7 +74,7 @@ pub(crate) fn build_logger_provider_with_file(
         builder = reported(
             builder,
             &mut health,
-            otlp_exporter!(opentelemetry_otlp::LogExporter, "OTLP logs", otlp)?,
+            OtlpLogExporter::new("OTLP logs", otlp)?,
             format!("the OTLP collector at {}", otlp.endpoint),
             hint,
         );
@@ -78,7 +83,7 @@ pub(crate) fn build_logger_provider_with_file(
         builder = reported(
             builder,
             &mut health,
-            otlp_exporter!(opentelemetry_otlp::LogExporter, "OTLP logs", extra)?,
+            OtlpLogExporter::new("OTLP logs", extra)?,
             format!("the OTLP collector at {}", extra.endpoint),
             "Check that the collector runs.",
         );

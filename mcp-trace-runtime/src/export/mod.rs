@@ -5,9 +5,10 @@
 //! `BatchSpanProcessor`: its own bounded queue (`OTEL_BSP_MAX_QUEUE_SIZE`) and
 //! its own thread, so a slow Langfuse never delays the collector and no export
 //! ever runs on a request's path. An OTLP/HTTP protobuf destination's spans
-//! go through [`OtlpHttpSpanExporter`], which encodes each batch straight
-//! from the SDK's spans (`otlp_wire`); HTTP JSON and gRPC use
-//! opentelemetry-otlp's exporter. Metrics, when on, get a meter provider with
+//! go through [`OtlpHttpSpanExporter`] and its log records through
+//! [`OtlpHttpLogExporter`], which encode each batch straight from the SDK's
+//! spans or records (`otlp_wire`); HTTP JSON and gRPC use
+//! opentelemetry-otlp's exporters. Metrics, when on, get a meter provider with
 //! one `PeriodicReader` per destination, and logs a logger provider with one
 //! `BatchLogProcessor` per destination, flushed by the same [`Guard`].
 
@@ -88,9 +89,9 @@ use langfuse::LangfuseShaped;
 pub use langfuse::{shape_for_langfuse, LangfuseAttributes};
 pub use logs::build_logger_provider;
 pub use meter::build_meter_provider;
-pub use otlp_http::OtlpHttpSpanExporter;
-use otlp_http::OtlpSpanExporter;
-pub use otlp_wire::encode_trace_request;
+pub use otlp_http::{OtlpHttpLogExporter, OtlpHttpSpanExporter};
+use otlp_http::{OtlpLogExporter, OtlpSpanExporter};
+pub use otlp_wire::{encode_logs_request, encode_trace_request};
 use pipeline::SpanPipeline;
 pub use reporting::{ExportHealth, ReportingExporter, ReportingMetricExporter};
 

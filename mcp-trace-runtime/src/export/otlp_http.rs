@@ -1,9 +1,10 @@
-//! The span exporter of every OTLP/HTTP protobuf destination (a collector,
-//! Langfuse): each batch encoded by [`encode_trace_request`] straight from
-//! the SDK's spans and POSTed through the destination's
-//! [`PinnedHeadersClient`], with the endpoint, timeout and retries
-//! opentelemetry-otlp's HTTP exporter has. HTTP JSON and gRPC stay on
-//! opentelemetry-otlp ([`OtlpSpanExporter`] picks).
+//! The span and log exporters of every OTLP/HTTP protobuf destination (a
+//! collector, Langfuse for spans): each batch encoded by
+//! [`encode_trace_request`] or [`encode_logs_request`] straight from the
+//! SDK's spans or log records and POSTed by one [`Poster`] through the
+//! destination's [`PinnedHeadersClient`], with the endpoint, timeout and
+//! retries opentelemetry-otlp's HTTP exporter has. HTTP JSON and gRPC stay
+//! on opentelemetry-otlp ([`OtlpSpanExporter`], [`OtlpLogExporter`] pick).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -12,10 +13,11 @@ use http::header::{CONTENT_TYPE, RETRY_AFTER};
 use http::{Request, StatusCode, Uri};
 use opentelemetry_http::{Bytes, HttpClient as _};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::logs::{LogBatch, LogExporter};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
 
-use super::{encode_trace_request, PinnedHeadersClient};
+use super::{encode_logs_request, encode_trace_request, PinnedHeadersClient};
 use crate::config::{OtlpTarget, Protocol};
 use crate::error::Error;
 
@@ -59,28 +61,144 @@ const BODY_EXCERPT: usize = 200;
 /// ```
 #[derive(Debug)]
 pub struct OtlpHttpSpanExporter {
-    client: PinnedHeadersClient,
-    endpoint: Uri,
-    timeout: Duration,
+    poster: Poster,
     resource: Resource,
-    shut_down: AtomicBool,
 }
 
 impl OtlpHttpSpanExporter {
     /// An exporter for `target`; `destination` names it in errors. Fails
     /// when the endpoint is not a URL or a header is not valid HTTP.
     pub fn new(destination: &str, target: &OtlpTarget) -> Result<OtlpHttpSpanExporter, Error> {
+        Ok(OtlpHttpSpanExporter {
+            poster: Poster::new(destination, target)?,
+            resource: Resource::builder_empty().build(),
+        })
+    }
+}
+
+impl SpanExporter for OtlpHttpSpanExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        self.poster.check_open()?;
+        let body = encode_trace_request(&self.resource, &batch);
+        // The spans are in `body` now; free them before waiting on the network.
+        drop(batch);
+        self.poster.export(body).await
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        self.poster.shut_down()
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.resource = resource.clone();
+    }
+}
+
+/// Exports log records as OTLP/HTTP protobuf, encoding each batch directly
+/// from the records (no intermediate OTLP structs), to `target.endpoint`
+/// (used verbatim: the full `…/v1/logs` URL) with exactly `target.headers`,
+/// within `target.timeout`; failures are retried as
+/// [`OtlpHttpSpanExporter`]'s are.
+///
+/// Its HTTP client blocks: run it where the SDK's `BatchLogProcessor` runs
+/// exporters, on a thread of its own, not on an async runtime.
+///
+/// ```no_run
+/// # fn main() -> Result<(), mcp_trace_runtime::Error> {
+/// use mcp_trace_runtime::config::OtlpTarget;
+/// use mcp_trace_runtime::export::OtlpHttpLogExporter;
+/// use opentelemetry_sdk::logs::{BatchLogProcessor, SdkLoggerProvider};
+///
+/// let target = OtlpTarget::http_logs("http://127.0.0.1:4318");
+/// let exporter = OtlpHttpLogExporter::new("my collector", &target)?;
+/// let provider = SdkLoggerProvider::builder()
+///     .with_log_processor(BatchLogProcessor::builder(exporter).build())
+///     .build();
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct OtlpHttpLogExporter {
+    poster: Poster,
+    resource: Resource,
+}
+
+impl OtlpHttpLogExporter {
+    /// An exporter for `target`; `destination` names it in errors. Fails
+    /// when the endpoint is not a URL or a header is not valid HTTP.
+    pub fn new(destination: &str, target: &OtlpTarget) -> Result<OtlpHttpLogExporter, Error> {
+        Ok(OtlpHttpLogExporter {
+            poster: Poster::new(destination, target)?,
+            resource: Resource::builder_empty().build(),
+        })
+    }
+}
+
+impl LogExporter for OtlpHttpLogExporter {
+    async fn export(&self, batch: LogBatch<'_>) -> OTelSdkResult {
+        self.poster.check_open()?;
+        let body = encode_logs_request(&self.resource, &batch);
+        self.poster.export(body).await
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        self.poster.shut_down()
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.resource = resource.clone();
+    }
+}
+
+/// What both exporters share: the POST of an encoded body, with its size
+/// limit, retries and errors, and the shut-down state.
+#[derive(Debug)]
+struct Poster {
+    client: PinnedHeadersClient,
+    endpoint: Uri,
+    timeout: Duration,
+    shut_down: AtomicBool,
+}
+
+impl Poster {
+    fn new(destination: &str, target: &OtlpTarget) -> Result<Poster, Error> {
         let endpoint = target.endpoint.parse().map_err(|error| Error::Exporter {
             destination: destination.to_string(),
             reason: format!("invalid endpoint {:?}: {error}", target.endpoint),
         })?;
-        Ok(OtlpHttpSpanExporter {
+        Ok(Poster {
             client: PinnedHeadersClient::new(destination, &target.headers, target.timeout)?,
             endpoint,
             timeout: target.timeout,
-            resource: Resource::builder_empty().build(),
             shut_down: AtomicBool::new(false),
         })
+    }
+
+    fn check_open(&self) -> OTelSdkResult {
+        if self.shut_down.load(Ordering::Relaxed) {
+            return Err(OTelSdkError::AlreadyShutdown);
+        }
+        Ok(())
+    }
+
+    fn shut_down(&self) -> OTelSdkResult {
+        if self.shut_down.swap(true, Ordering::Relaxed) {
+            return Err(OTelSdkError::AlreadyShutdown);
+        }
+        Ok(())
+    }
+
+    /// Sends an encoded batch, unless it is larger than OTLP/HTTP allows.
+    async fn export(&self, body: Vec<u8>) -> OTelSdkResult {
+        if body.len() > MAX_BODY_BYTES {
+            return Err(OTelSdkError::InternalFailure(format!(
+                "the batch encodes to {} bytes, more than the {MAX_BODY_BYTES} an OTLP/HTTP \
+                 request may have; it was not sent",
+                body.len()
+            )));
+        }
+        self.send(Bytes::from(body))
+            .await
+            .map_err(OTelSdkError::InternalFailure)
     }
 
     /// POSTs `body`, retrying as the type's documentation says.
@@ -140,38 +258,6 @@ impl OtlpHttpSpanExporter {
             retryable: matches!(status.as_u16(), 429 | 502 | 503 | 504),
             retry_after,
         })
-    }
-}
-
-impl SpanExporter for OtlpHttpSpanExporter {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
-        if self.shut_down.load(Ordering::Relaxed) {
-            return Err(OTelSdkError::AlreadyShutdown);
-        }
-        let body = encode_trace_request(&self.resource, &batch);
-        // The spans are in `body` now; free them before waiting on the network.
-        drop(batch);
-        if body.len() > MAX_BODY_BYTES {
-            return Err(OTelSdkError::InternalFailure(format!(
-                "the batch encodes to {} bytes, more than the {MAX_BODY_BYTES} an OTLP/HTTP \
-                 request may have; it was not sent",
-                body.len()
-            )));
-        }
-        self.send(Bytes::from(body))
-            .await
-            .map_err(OTelSdkError::InternalFailure)
-    }
-
-    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
-        if self.shut_down.swap(true, Ordering::Relaxed) {
-            return Err(OTelSdkError::AlreadyShutdown);
-        }
-        Ok(())
-    }
-
-    fn set_resource(&mut self, resource: &Resource) {
-        self.resource = resource.clone();
     }
 }
 
@@ -280,6 +366,60 @@ impl SpanExporter for OtlpSpanExporter {
         match self {
             OtlpSpanExporter::Protobuf(exporter) => exporter.set_resource(resource),
             OtlpSpanExporter::Otlp(exporter) => exporter.set_resource(resource),
+        }
+    }
+}
+
+/// The log exporter of one OTLP destination: [`OtlpHttpLogExporter`] for
+/// HTTP protobuf, opentelemetry-otlp's for HTTP JSON and gRPC.
+#[derive(Debug)]
+pub(crate) enum OtlpLogExporter {
+    Protobuf(OtlpHttpLogExporter),
+    Otlp(opentelemetry_otlp::LogExporter),
+}
+
+impl OtlpLogExporter {
+    pub(crate) fn new(name: &str, target: &OtlpTarget) -> Result<OtlpLogExporter, Error> {
+        match target.protocol {
+            Protocol::HttpProtobuf => OtlpHttpLogExporter::new(name, target).map(Self::Protobuf),
+            Protocol::HttpJson | Protocol::Grpc => {
+                otlp_exporter!(opentelemetry_otlp::LogExporter, name, target).map(Self::Otlp)
+            }
+        }
+    }
+}
+
+impl LogExporter for OtlpLogExporter {
+    async fn export(&self, batch: LogBatch<'_>) -> OTelSdkResult {
+        match self {
+            OtlpLogExporter::Protobuf(exporter) => exporter.export(batch).await,
+            OtlpLogExporter::Otlp(exporter) => exporter.export(batch).await,
+        }
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        match self {
+            OtlpLogExporter::Protobuf(exporter) => exporter.shutdown_with_timeout(timeout),
+            OtlpLogExporter::Otlp(exporter) => exporter.shutdown_with_timeout(timeout),
+        }
+    }
+
+    fn event_enabled(
+        &self,
+        level: opentelemetry::logs::Severity,
+        target: &str,
+        name: Option<&str>,
+    ) -> bool {
+        match self {
+            OtlpLogExporter::Protobuf(exporter) => exporter.event_enabled(level, target, name),
+            OtlpLogExporter::Otlp(exporter) => exporter.event_enabled(level, target, name),
+        }
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        match self {
+            OtlpLogExporter::Protobuf(exporter) => exporter.set_resource(resource),
+            OtlpLogExporter::Otlp(exporter) => exporter.set_resource(resource),
         }
     }
 }

@@ -75,6 +75,74 @@ async fn a_span_reaches_the_collector_with_its_attributes() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_record_reaches_the_collector_with_its_trace_and_attributes() {
+    use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _};
+    use opentelemetry::trace::{SpanId, TraceFlags, TraceId};
+    use opentelemetry_sdk::logs::{BatchLogProcessor, SdkLoggerProvider};
+
+    let collector = Collector::start("127.0.0.1:0").await.unwrap();
+    let target = OtlpTarget::http_logs(&collector.endpoint());
+    let health = ExportHealth::new_logs("the collector".into(), String::new());
+    let reported = health.clone();
+    tokio::task::spawn_blocking(move || {
+        let exporter = OtlpHttpLogExporter::new("OTLP logs", &target).unwrap();
+        let provider = SdkLoggerProvider::builder()
+            .with_resource(Resource::builder().with_service_name("direct").build())
+            .with_log_processor(
+                BatchLogProcessor::builder(ReportingExporter::new(exporter, reported)).build(),
+            )
+            .build();
+        let logger = provider.logger("otlp-http-test");
+        let mut record = logger.create_log_record();
+        record.set_severity_number(opentelemetry::logs::Severity::Info);
+        record.set_severity_text("INFO");
+        record.set_target("weather_server::tools");
+        record.set_body(AnyValue::from("looking up the weather"));
+        record.add_attribute("location", "Paris");
+        record.add_attribute("city", AnyValue::from("Zürich"));
+        record.set_trace_context(
+            TraceId::from(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736),
+            SpanId::from(0x00f0_67aa_0ba9_02b7),
+            Some(TraceFlags::SAMPLED),
+        );
+        logger.emit(record);
+        provider.shutdown().unwrap();
+    })
+    .await
+    .unwrap();
+
+    assert_eq!(health.exported(), 1);
+    assert_eq!(health.failed(), 0);
+    let logs = collector.logs();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    let log = &logs[0];
+    assert_eq!(
+        log.trace_id.as_deref(),
+        Some("4bf92f3577b34da6a3ce929d0e0e4736")
+    );
+    assert_eq!(log.span_id.as_deref(), Some("00f067aa0ba902b7"));
+    assert_eq!(log.body, "looking up the weather");
+    assert_eq!(log.severity_text, "INFO");
+    assert_eq!(log.severity_number, 9);
+    assert_eq!(log.target, "weather_server::tools");
+    assert_eq!(log.service_name, "direct");
+    assert_eq!(log.attr_str("location"), Some("Paris"));
+    assert_eq!(log.attr_str("city"), Some("Zürich"));
+    assert!(log.time_unix_nano > 0);
+}
+
+#[test]
+fn a_shut_down_log_exporter_refuses_to_export() {
+    let exporter =
+        OtlpHttpLogExporter::new("test", &OtlpTarget::http_logs("http://127.0.0.1:9")).unwrap();
+    LogExporter::shutdown_with_timeout(&exporter, Duration::from_secs(1)).unwrap();
+    assert!(matches!(
+        block_on(exporter.export(LogBatch::new(&[]))),
+        Err(OTelSdkError::AlreadyShutdown)
+    ));
+}
+
 /// A loopback receiver answering each request with the next of `answers`
 /// (then 200), counting requests.
 async fn scripted(answers: Vec<(u16, &'static str)>) -> (String, Arc<Mutex<usize>>) {
