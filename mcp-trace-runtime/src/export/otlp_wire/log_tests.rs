@@ -21,6 +21,7 @@ use opentelemetry_sdk::Resource;
 use prost::Message as _;
 
 use super::encode_logs_request;
+use super::tests::Random;
 
 /// What identifies an exported scope: name, version, schema URL and the
 /// attributes sorted by key.
@@ -347,26 +348,13 @@ fn a_64_kib_body_matches() {
     assert_same_as_reference(&Resource::builder().build(), &[(&record, &scope)]);
 }
 
-/// xorshift64*: deterministic, so a failure reproduces.
-struct Random(u64);
-
+/// What log records are drawn from, on the span tests' generator.
 impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
     fn pick<T: Copy>(&mut self, items: &[T]) -> T {
         items[self.below(items.len() as u64) as usize]
     }
 
-    fn text(&mut self) -> String {
+    fn log_text(&mut self) -> String {
         const PIECES: [&str; 7] = ["", "a", "tools/call", "é", "東京", "☀️", "\u{0}"];
         let len = match self.below(10) {
             0 => 100 + self.below(300),
@@ -375,21 +363,25 @@ impl Random {
         (0..len).map(|_| self.pick(&PIECES)).collect()
     }
 
-    fn value(&mut self, depth: u32) -> AnyValue {
+    fn any_value(&mut self, depth: u32) -> AnyValue {
         let kinds = if depth > 2 { 5 } else { 7 };
         match self.below(kinds) {
-            0 => AnyValue::from(self.text()),
+            0 => AnyValue::from(self.log_text()),
             1 => AnyValue::Boolean(self.below(2) == 1),
             2 => AnyValue::Int(self.next() as i64 >> self.below(64)),
             3 => AnyValue::Double(f64::from_bits(self.next() >> 2)),
-            4 => bytes(&self.text().into_bytes()),
-            5 => list((0..self.below(4)).map(|_| self.value(depth + 1)).collect()),
+            4 => bytes(&self.log_text().into_bytes()),
+            5 => list(
+                (0..self.below(4))
+                    .map(|_| self.any_value(depth + 1))
+                    .collect(),
+            ),
             _ => AnyValue::Map(Box::new(
                 (0..self.below(4))
                     .map(|i| {
                         (
-                            Key::new(format!("k{i}{}", self.text())),
-                            self.value(depth + 1),
+                            Key::new(format!("k{i}{}", self.log_text())),
+                            self.any_value(depth + 1),
                         )
                     })
                     .collect(),
@@ -468,11 +460,11 @@ fn a_generated_batch_matches() {
                 );
             }
             if random.below(5) > 0 {
-                record.set_body(random.value(0));
+                record.set_body(random.any_value(0));
             }
             for _ in 0..random.below(6) {
-                let key = random.text();
-                record.add_attribute(key, random.value(0));
+                let key = random.log_text();
+                record.add_attribute(key, random.any_value(0));
             }
             record
         })
@@ -482,7 +474,7 @@ fn a_generated_batch_matches() {
         .map(|record| (record, &scopes[random.below(2) as usize]))
         .collect();
     let resource = Resource::builder()
-        .with_attribute(KeyValue::new("host.name", random.text()))
+        .with_attribute(KeyValue::new("host.name", random.log_text()))
         .build();
     assert_same_as_reference(&resource, &batch);
 }

@@ -264,18 +264,19 @@ fn varint_lengths() {
     }
 }
 
-/// xorshift64*: deterministic, so a failure reproduces.
-struct Random(u64);
+/// xorshift64*: deterministic, so a failure reproduces. The log tests
+/// (`log_tests.rs`) draw their records from it too.
+pub(super) struct Random(pub(super) u64);
 
 impl Random {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 
