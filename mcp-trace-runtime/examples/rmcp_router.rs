@@ -58,21 +58,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                 Calculator,
                 listener,
                 mcp_trace_runtime::server::HttpOptions::at("/mcp"),
-                stopped(),
+                // SIGINT or SIGTERM: serving stops, in-flight calls finish, spans flush.
+                mcp_trace_runtime::server::shutdown_signal(),
             )
             .await?;
         }
         _ => return Err("usage: rmcp_router --port N | --stdio".into()),
     }
     Ok(())
-}
-
-/// SIGINT or SIGTERM: serving stops, in-flight calls finish, spans flush.
-async fn stopped() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
-    }
 }

@@ -88,6 +88,7 @@ static MODE: AtomicU8 = AtomicU8::new(0);
 static LINK_INBOUND: AtomicBool = AtomicBool::new(false);
 static CAPTURE_IO: AtomicBool = AtomicBool::new(true);
 static VALUE_LENGTH_LIMIT: AtomicUsize = AtomicUsize::new(DEFAULT_VALUE_LENGTH_LIMIT);
+static STDOUT_CARRIES_PROTOCOL: AtomicBool = AtomicBool::new(false);
 
 /// The active mode (native until [`crate::install`] says otherwise).
 ///
@@ -151,6 +152,24 @@ pub fn inbound_context() -> InboundContext {
 /// Sets the trust policy for inbound trace context.
 pub fn set_inbound_context(policy: InboundContext) {
     LINK_INBOUND.store(policy == InboundContext::Link, Ordering::Relaxed);
+}
+
+/// Whether stdout is the MCP protocol stream (a stdio server), so nothing
+/// of ours may write there: the console exporter then writes to stderr.
+pub fn stdout_carries_protocol() -> bool {
+    STDOUT_CARRIES_PROTOCOL.load(Ordering::Relaxed)
+}
+
+/// Declares stdout the protocol stream for the rest of the process.
+/// [`crate::server::serve_stdio`] does it; call it yourself when you serve
+/// rmcp's stdio transport some other way.
+///
+/// ```
+/// mcp_trace_runtime::settings::set_stdout_carries_protocol();
+/// assert!(mcp_trace_runtime::settings::stdout_carries_protocol());
+/// ```
+pub fn set_stdout_carries_protocol() {
+    STDOUT_CARRIES_PROTOCOL.store(true, Ordering::Relaxed);
 }
 
 /// Cuts `value` to at most `limit` bytes on a UTF-8 boundary, ending with a

@@ -667,7 +667,7 @@ async fn a_path_without_a_leading_slash_is_refused() {
 async fn serves_over_a_byte_stream_like_stdio() {
     let (server_end, client_end) = tokio::io::duplex(64 * 1024);
     let (read, write) = tokio::io::split(server_end);
-    let served = tokio::spawn(serve_io(test_server(), read, write));
+    let served = tokio::spawn(serve_io(test_server(), read, write, std::future::pending()));
     let client = within(().serve(tokio::io::split(client_end)))
         .await
         .unwrap();

@@ -161,7 +161,12 @@ async fn propagation_only_follows_the_same_rule() {
 async fn call_over_a_pipe(trace: &testing::TestTrace, tool: &str) -> String {
     let (client_end, server_end) = tokio::io::duplex(64 * 1024);
     let (server_read, server_write) = tokio::io::split(server_end);
-    let served = tokio::spawn(serve_io(server(), server_read, server_write));
+    let served = tokio::spawn(serve_io(
+        server(),
+        server_read,
+        server_write,
+        std::future::pending(),
+    ));
     let (client_read, client_write) = tokio::io::split(client_end);
     let client = trace
         .wrap(McpClient::connect_io(client_read, client_write))

@@ -490,7 +490,12 @@ async fn every_method_over_a_pipe_gets_client_and_server_spans() {
     let trace = testing::trace();
     let (client_end, server_end) = tokio::io::duplex(64 * 1024);
     let (server_read, server_write) = tokio::io::split(server_end);
-    let server = tokio::spawn(serve_io(Everything, server_read, server_write));
+    let server = tokio::spawn(serve_io(
+        Everything,
+        server_read,
+        server_write,
+        std::future::pending(),
+    ));
     let client = trace
         .wrap(serve_traced(
             Answering,
@@ -597,7 +602,12 @@ async fn a_layer_over_a_traced_handler_traces_once() {
     let (client_end, server_end) = tokio::io::duplex(64 * 1024);
     let (server_read, server_write) = tokio::io::split(server_end);
     // serve_io traces what it serves: the handler is wrapped twice.
-    let server = tokio::spawn(serve_io(traced(Everything), server_read, server_write));
+    let server = tokio::spawn(serve_io(
+        traced(Everything),
+        server_read,
+        server_write,
+        std::future::pending(),
+    ));
     let client = trace
         .wrap(serve_traced(
             Answering,

@@ -186,6 +186,7 @@ async fn native_tree_over_a_pipe_with_context_in_meta_only() {
         weather_server::weather_server().expect("the weather tools have distinct names"),
         server_read,
         server_write,
+        std::future::pending(),
     ));
     let (client_read, client_write) = tokio::io::split(client_end);
     let client = McpClient::connect_io(client_read, client_write)

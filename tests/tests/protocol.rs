@@ -167,7 +167,12 @@ struct Seen {
 async fn connect(trace: &TestTrace, server: McpServer) -> (McpClient, Arc<Mutex<Seen>>) {
     let (client_end, server_end) = tokio::io::duplex(64 * 1024);
     let (server_read, server_write) = tokio::io::split(server_end);
-    tokio::spawn(serve_io(server, server_read, server_write));
+    tokio::spawn(serve_io(
+        server,
+        server_read,
+        server_write,
+        std::future::pending(),
+    ));
     let seen = Arc::new(Mutex::new(Seen::default()));
     let (logs, updates) = (seen.clone(), seen.clone());
     let (read, write) = tokio::io::split(client_end);

@@ -204,7 +204,7 @@ pub async fn serve(collector: &str) -> std::process::ExitCode {
         stateless: false,
         allow_hosts: Vec::new(),
     };
-    let signal = weather_server::shutdown_signal();
+    let signal = mcp_trace_runtime::server::shutdown_signal();
     let stop = async {
         let mut stdin = tokio::io::stdin();
         let mut sink = tokio::io::sink();

@@ -91,7 +91,7 @@ fn builder() -> McpServerBuilder {
         .prompts(&[&extras::weather_report::PROMPT])
 }
 
-/// Serves until `shutdown` resolves (HTTP) or the client closes (stdio).
+/// Serves until `shutdown` resolves or, over stdio, the client closes its end.
 /// Over HTTP it first prints the seed's two start-up lines with the real address.
 pub async fn serve(
     args: &ServerArgs,
@@ -107,7 +107,7 @@ pub async fn serve_server(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     if args.stdio {
-        return serve_stdio(server).await;
+        return serve_stdio(server, shutdown).await;
     }
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
         .await
@@ -125,40 +125,6 @@ pub async fn serve_server(
     };
     serve_http(server, listener, options, shutdown).await?;
     Ok(())
-}
-
-/// Resolves on SIGINT or SIGTERM. The handlers are installed when this is
-/// called, not when the future is first polled: call it before announcing
-/// the server, so a signal sent right after the start-up lines stops it
-/// gracefully instead of killing it.
-pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let handlers = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        );
-        async move {
-            match handlers {
-                (Ok(mut interrupt), Ok(mut terminate)) => {
-                    tokio::select! {
-                        _ = interrupt.recv() => {}
-                        _ = terminate.recv() => {}
-                    }
-                }
-                _ => {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        async {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
 }
 
 /// Tracing for the server: the environment's settings, `service.version` from Cargo.

@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use weather_server::{serve, shutdown_signal, tracing_config, ServerArgs};
+use mcp_trace_runtime::server::shutdown_signal;
+use weather_server::{serve, tracing_config, ServerArgs};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -22,11 +23,15 @@ async fn main() -> ExitCode {
     if let Ok(Err(error)) = flushed {
         eprintln!("weather-server: {error}");
     }
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
+    let code = match result {
+        Ok(()) => 0,
         Err(error) => {
             eprintln!("weather-server: {error}");
-            ExitCode::FAILURE
+            1
         }
-    }
+    };
+    // Not a return from main: over stdio tokio's stdin read may still be
+    // blocked on a host that keeps the pipe open, and dropping the runtime
+    // would wait for it. The spans are flushed; nothing else is pending.
+    std::process::exit(code)
 }

@@ -1,5 +1,6 @@
 //! `OTEL_TRACES_EXPORTER=console` / `OTEL_LOGS_EXPORTER=console`: one
-//! readable line per finished span or log record on stdout.
+//! readable line per finished span or log record on stdout, or on stderr
+//! once stdout carries the protocol (a stdio server).
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -86,10 +87,14 @@ impl LogExporter for ConsoleExporter {
 }
 
 fn print(out: &str) -> OTelSdkResult {
-    std::io::stdout()
-        .lock()
-        .write_all(out.as_bytes())
-        .map_err(|error| OTelSdkError::InternalFailure(error.to_string()))
+    // Asked at every batch, not at install: a program installs tracing
+    // before it knows it will serve stdio.
+    let written = if crate::settings::stdout_carries_protocol() {
+        std::io::stderr().lock().write_all(out.as_bytes())
+    } else {
+        std::io::stdout().lock().write_all(out.as_bytes())
+    };
+    written.map_err(|error| OTelSdkError::InternalFailure(error.to_string()))
 }
 
 fn service_name(resource: &Resource) -> String {

@@ -24,7 +24,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use mcp_trace_runtime::server::{serve_http, BackChannel, HttpOptions, McpServer};
+use mcp_trace_runtime::server::{serve_http, shutdown_signal, BackChannel, HttpOptions, McpServer};
 use mcp_trace_runtime::{mcp_prompt, mcp_resource, mcp_tool};
 use rmcp::model::{
     ContentBlock, CreateMessageRequestParams, ElicitRequestParams, ElicitationSchema, LoggingLevel,
@@ -478,32 +478,10 @@ async fn serve(port: u16) -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     // Installed before the start-up line, so a signal right after it stops
     // the server gracefully.
-    let shutdown = shutdown_signal()?;
+    let shutdown = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let address = listener.local_addr()?;
     println!("MCP conformance server listening on http://{address}/mcp");
     serve_http(server, listener, HttpOptions::at("/mcp"), shutdown).await?;
     Ok(())
-}
-
-/// Resolves on SIGINT or SIGTERM (ctrl-c elsewhere).
-fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut interrupt = signal(SignalKind::interrupt())?;
-        let mut terminate = signal(SignalKind::terminate())?;
-        Ok(async move {
-            tokio::select! {
-                _ = interrupt.recv() => {}
-                _ = terminate.recv() => {}
-            }
-        })
-    }
-    #[cfg(not(unix))]
-    {
-        Ok(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-    }
 }
