@@ -54,6 +54,33 @@ pub const RPC_RESPONSE_STATUS_CODE: &str = "rpc.response.status_code";
 /// Name of the instrumentation scope of every span this crate starts.
 pub const INSTRUMENTATION_SCOPE: &str = "mcp-trace";
 
+/// Longest method, tool or prompt name, request id, session id or protocol
+/// version an MCP span name, span attribute or metric attribute carries, in
+/// bytes: the MCP specification's limit for tool names. These come from the
+/// network before any handler has checked them (a `tools/call` for an
+/// unknown tool still gets its SERVER span), so a longer one is cut, with
+/// the marker of [`crate::settings::truncate`]; resource URIs are cut at
+/// [`crate::settings::value_length_limit`].
+///
+/// ```
+/// use mcp_trace_runtime::conventions::{Operation, Target, Transport, NAME_LENGTH_LIMIT};
+/// let call = Operation::new("tools/call", Some(Target::Tool("x".repeat(1 << 20))), Transport::Tcp);
+/// assert!(call.span_name().len() <= "tools/call ".len() + NAME_LENGTH_LIMIT);
+/// ```
+pub const NAME_LENGTH_LIMIT: usize = 128;
+
+fn bounded_name(name: &str) -> String {
+    bounded(name, NAME_LENGTH_LIMIT)
+}
+
+fn bounded(value: &str, limit: usize) -> String {
+    if value.len() <= limit {
+        value.to_string()
+    } else {
+        crate::settings::truncate(value.to_string(), limit)
+    }
+}
+
 /// The tracer every span of this crate is started with.
 ///
 /// ```
@@ -152,9 +179,12 @@ impl Operation {
 
     /// `{method} {target}` for tools and prompts, the method alone otherwise.
     pub fn span_name(&self) -> String {
+        let method = bounded_name(&self.method);
         match &self.target {
-            Some(Target::Tool(name) | Target::Prompt(name)) => format!("{} {name}", self.method),
-            _ => self.method.to_string(),
+            Some(Target::Tool(name) | Target::Prompt(name)) => {
+                format!("{method} {}", bounded_name(name))
+            }
+            _ => method,
         }
     }
 
@@ -163,13 +193,14 @@ impl Operation {
     pub fn span_attributes(&self) -> Vec<KeyValue> {
         let mut attributes = self.common_attributes();
         if let Some(id) = &self.request_id {
-            attributes.push(KeyValue::new(JSONRPC_REQUEST_ID, id.clone()));
+            attributes.push(KeyValue::new(JSONRPC_REQUEST_ID, bounded_name(id)));
         }
         if let Some(session) = &self.session_id {
-            attributes.push(KeyValue::new(MCP_SESSION_ID, session.clone()));
+            attributes.push(KeyValue::new(MCP_SESSION_ID, bounded_name(session)));
         }
         if let Some(Target::Resource(uri)) = &self.target {
-            attributes.push(KeyValue::new(MCP_RESOURCE_URI, uri.clone()));
+            let uri = bounded(uri, crate::settings::value_length_limit());
+            attributes.push(KeyValue::new(MCP_RESOURCE_URI, uri));
         }
         attributes
     }
@@ -189,21 +220,21 @@ impl Operation {
 
     fn common_attributes(&self) -> Vec<KeyValue> {
         let mut attributes = vec![
-            KeyValue::new(MCP_METHOD_NAME, self.method.clone()),
+            KeyValue::new(MCP_METHOD_NAME, bounded_name(&self.method)),
             KeyValue::new(NETWORK_TRANSPORT, self.transport.as_str()),
         ];
         match &self.target {
             Some(Target::Tool(name)) => {
-                attributes.push(KeyValue::new(GEN_AI_TOOL_NAME, name.clone()));
+                attributes.push(KeyValue::new(GEN_AI_TOOL_NAME, bounded_name(name)));
                 attributes.push(KeyValue::new(GEN_AI_OPERATION_NAME, "execute_tool"));
             }
             Some(Target::Prompt(name)) => {
-                attributes.push(KeyValue::new(GEN_AI_PROMPT_NAME, name.clone()))
+                attributes.push(KeyValue::new(GEN_AI_PROMPT_NAME, bounded_name(name)))
             }
             _ => {}
         }
         if let Some(version) = &self.protocol_version {
-            attributes.push(KeyValue::new(MCP_PROTOCOL_VERSION, version.clone()));
+            attributes.push(KeyValue::new(MCP_PROTOCOL_VERSION, bounded_name(version)));
         }
         attributes
     }
@@ -275,7 +306,9 @@ pub fn start_span(
     crate::propagation::child_context(parent, span)
 }
 
-/// Records `outcome` on the span in `cx` and ends it.
+/// Records `outcome` on the span in `cx` and ends it. Its message (a tool's
+/// error text, a peer's JSON-RPC error) is cut at
+/// [`crate::settings::value_length_limit`].
 pub fn end_span(cx: &Context, outcome: &Outcome) {
     let span = cx.span();
     if let Some(error_type) = outcome.error_type() {
@@ -284,15 +317,19 @@ pub fn end_span(cx: &Context, outcome: &Outcome) {
     match outcome {
         Outcome::Ok => {}
         Outcome::ToolError(message) | Outcome::Failed(message) => {
-            span.set_status(Status::error(message.clone()));
+            span.set_status(Status::error(status_message(message)));
         }
         Outcome::Cancelled => span.set_status(Status::error("cancelled by the peer")),
         Outcome::RpcError { code, message } => {
             span.set_attribute(KeyValue::new(RPC_RESPONSE_STATUS_CODE, code.to_string()));
-            span.set_status(Status::error(message.clone()));
+            span.set_status(Status::error(status_message(message)));
         }
     }
     span.end();
+}
+
+fn status_message(message: &str) -> String {
+    bounded(message, crate::settings::value_length_limit())
 }
 
 /// Whether `native` mode's CLIENT / SERVER spans are on.

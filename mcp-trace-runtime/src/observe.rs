@@ -417,7 +417,8 @@ impl Observation {
     }
 
     /// Marks the observation failed: level `ERROR`, the error's `Display` as
-    /// status message, OpenTelemetry status `Error` and an `exception` event.
+    /// status message, OpenTelemetry status `Error` and an `exception` event;
+    /// the text cut at [`settings::value_length_limit`].
     pub fn record_error(&self, error: &dyn Display) {
         self.fail("error", error.to_string());
     }
@@ -577,6 +578,9 @@ impl Observation {
         let Some(cx) = &self.cx else {
             return;
         };
+        // An error's text may hold what the caller sent (a name, a value):
+        // as long as any captured value, and no longer.
+        let message = truncate(message, settings::value_length_limit());
         let span = cx.span();
         span.add_event(
             "exception",

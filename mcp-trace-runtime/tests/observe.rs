@@ -283,6 +283,36 @@ fn long_values_are_cut_with_a_marker() {
 }
 
 #[test]
+fn long_error_texts_are_cut_everywhere_they_appear() {
+    let switches = testing::exclusive();
+    switches.set_value_length_limit(100);
+    const OPTIONS: ObserveOptions = ObserveOptions::new("failing");
+    let observation = Observation::start(&OPTIONS);
+    observation.record_error(&format!("no such city: {}", "x".repeat(1 << 20)));
+    drop(observation);
+    let spans = switches.spans();
+    let span = spans.find("failing");
+    let message = span.attr_str(attributes::STATUS_MESSAGE).unwrap();
+    assert!(
+        message.len() <= 100 && message.starts_with("no such city: x"),
+        "{message}"
+    );
+    assert!(message.contains("…[truncated "), "{message}");
+    match &span.status {
+        Status::Error { description } => assert_eq!(description, message),
+        other => panic!("status {other:?}"),
+    }
+    let event = span
+        .events
+        .iter()
+        .find(|event| event.name == "exception")
+        .unwrap();
+    for attribute in &event.attributes {
+        assert!(attribute.value.as_str().len() <= 100, "{}", attribute.key);
+    }
+}
+
+#[test]
 fn unserializable_output_never_fails_the_call() {
     let trace = testing::trace();
     let mut map = std::collections::HashMap::new();
