@@ -98,6 +98,8 @@ pub struct Config {
     /// OpenTelemetry logs from `tracing` events and `log` records (see
     /// [`crate::logs`]): on by default wherever the traces go over OTLP.
     pub logs: LogsConfig,
+    /// `OTEL_BSP_*`: every span destination's batch processor.
+    pub span_batch: BatchSettings,
 }
 
 /// Where the MCP operation-duration metrics go (see [`crate::metrics`]).
@@ -201,6 +203,8 @@ pub struct LogsConfig {
     /// spans join the trace, in `tracing_subscriber`'s `Targets` syntax
     /// (`info`, `warn,my_crate=debug`, `off`); validated when parsed.
     pub level: String,
+    /// `OTEL_BLRP_*`: every logs destination's batch processor.
+    pub batch: BatchSettings,
 }
 
 impl LogsConfig {
@@ -237,7 +241,75 @@ impl Default for LogsConfig {
             console: false,
             file: None,
             level: DEFAULT_LOG_LEVEL.to_string(),
+            batch: BatchSettings::LOGS,
         }
+    }
+}
+
+/// A batch processor's queue and schedule (`OTEL_BSP_*` for spans,
+/// `OTEL_BLRP_*` for log records). The queue bounds memory: what does not
+/// fit is dropped, counted and reported. Each export is bounded by the
+/// destination's `OTEL_EXPORTER_OTLP_TIMEOUT`; `OTEL_BSP_EXPORT_TIMEOUT` /
+/// `OTEL_BLRP_EXPORT_TIMEOUT` are validated but not used by the SDK's
+/// thread-based processors.
+///
+/// ```
+/// let config = mcp_trace_runtime::Config::from_lookup("svc", |name| {
+///     (name == "OTEL_BSP_MAX_QUEUE_SIZE").then(|| "8192".to_string())
+/// })
+/// .unwrap();
+/// assert_eq!(config.span_batch.max_queue_size, 8192);
+/// assert_eq!(config.span_batch.max_export_batch_size, 512);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchSettings {
+    /// `OTEL_B*_SCHEDULE_DELAY` (milliseconds): the longest a finished item
+    /// waits before its batch is sent.
+    pub schedule_delay: Duration,
+    /// `OTEL_B*_MAX_QUEUE_SIZE`: items held at most.
+    pub max_queue_size: usize,
+    /// `OTEL_B*_MAX_EXPORT_BATCH_SIZE`: items per export request at most.
+    pub max_export_batch_size: usize,
+}
+
+impl BatchSettings {
+    /// The specification's defaults for spans: 5 s, 2048, 512.
+    pub const SPANS: BatchSettings = BatchSettings {
+        schedule_delay: Duration::from_millis(5000),
+        max_queue_size: 2048,
+        max_export_batch_size: 512,
+    };
+
+    /// The specification's defaults for log records: 1 s, 2048, 512.
+    pub const LOGS: BatchSettings = BatchSettings {
+        schedule_delay: Duration::from_millis(1000),
+        max_queue_size: 2048,
+        max_export_batch_size: 512,
+    };
+
+    /// `defaults` overridden by `{prefix}_SCHEDULE_DELAY`,
+    /// `{prefix}_MAX_QUEUE_SIZE` and `{prefix}_MAX_EXPORT_BATCH_SIZE`.
+    fn from_lookup(
+        var: &impl Fn(&str) -> Option<String>,
+        names: [&'static str; 4],
+        defaults: BatchSettings,
+    ) -> Result<BatchSettings, Error> {
+        let [delay, queue, batch, timeout] = names;
+        let number = |name: &'static str| {
+            var(name)
+                .map(|value| parse_positive(name, &value))
+                .transpose()
+        };
+        if let Some(value) = var(timeout) {
+            parse_positive(timeout, &value)?;
+        }
+        Ok(BatchSettings {
+            schedule_delay: number(delay)?.map_or(defaults.schedule_delay, |ms| {
+                Duration::from_millis(ms as u64)
+            }),
+            max_queue_size: number(queue)?.unwrap_or(defaults.max_queue_size),
+            max_export_batch_size: number(batch)?.unwrap_or(defaults.max_export_batch_size),
+        })
     }
 }
 
@@ -481,21 +553,16 @@ impl Config {
                 accepted: InboundContext::ACCEPTED,
             })?,
         };
-        // The SDK reads these itself but silently ignores bad values; refuse them here.
-        for name in [
-            "OTEL_BSP_SCHEDULE_DELAY",
-            "OTEL_BSP_MAX_QUEUE_SIZE",
-            "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
-            "OTEL_BSP_EXPORT_TIMEOUT",
-            "OTEL_BLRP_SCHEDULE_DELAY",
-            "OTEL_BLRP_MAX_QUEUE_SIZE",
-            "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE",
-            "OTEL_BLRP_EXPORT_TIMEOUT",
-        ] {
-            if let Some(value) = var(name) {
-                parse_positive(name, &value)?;
-            }
-        }
+        let span_batch = BatchSettings::from_lookup(
+            &var,
+            [
+                "OTEL_BSP_SCHEDULE_DELAY",
+                "OTEL_BSP_MAX_QUEUE_SIZE",
+                "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+                "OTEL_BSP_EXPORT_TIMEOUT",
+            ],
+            BatchSettings::SPANS,
+        )?;
 
         Ok(Config {
             mode,
@@ -514,6 +581,7 @@ impl Config {
             inbound_context,
             metrics,
             logs,
+            span_batch,
         })
     }
 }
@@ -747,6 +815,16 @@ fn parse_logs(
         console: exporters.is_some_and(|list| list.console),
         file: trace_file,
         level,
+        batch: BatchSettings::from_lookup(
+            var,
+            [
+                "OTEL_BLRP_SCHEDULE_DELAY",
+                "OTEL_BLRP_MAX_QUEUE_SIZE",
+                "OTEL_BLRP_MAX_EXPORT_BATCH_SIZE",
+                "OTEL_BLRP_EXPORT_TIMEOUT",
+            ],
+            BatchSettings::LOGS,
+        )?,
     })
 }
 
@@ -1544,6 +1622,37 @@ mod tests {
         };
         let message = logs.filter().unwrap_err().to_string();
         assert!(message.contains("MCP_TRACE_LOG_LEVEL"), "{message}");
+    }
+
+    #[test]
+    fn batch_settings_come_from_the_lookup() {
+        let config = parse(&[
+            ("OTEL_BSP_SCHEDULE_DELAY", "250"),
+            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "64"),
+            ("OTEL_BLRP_MAX_QUEUE_SIZE", "100"),
+            ("OTEL_BLRP_EXPORT_TIMEOUT", "1000"),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.span_batch,
+            BatchSettings {
+                schedule_delay: Duration::from_millis(250),
+                max_queue_size: 2048,
+                max_export_batch_size: 64,
+            }
+        );
+        assert_eq!(
+            config.logs.batch,
+            BatchSettings {
+                max_queue_size: 100,
+                ..BatchSettings::LOGS
+            }
+        );
+        assert_eq!(parse(&[]).unwrap().span_batch, BatchSettings::SPANS);
+        let message = parse(&[("OTEL_BLRP_EXPORT_TIMEOUT", "soon")])
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("OTEL_BLRP_EXPORT_TIMEOUT"), "{message}");
     }
 
     #[test]

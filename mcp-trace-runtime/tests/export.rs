@@ -343,3 +343,76 @@ fn install_reports_an_unopenable_trace_file() {
     assert!(error.contains("MCP_TRACE_FILE"), "{error}");
     assert!(error.contains("/nonexistent-dir/x/trace.jsonl"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_export_queue_drops_spans_and_counts_every_one() {
+    let _exclusive = testing::exclusive();
+    let collector = Collector::start("127.0.0.1:0").await.unwrap();
+    // Set through the Config only (from_lookup): the process environment
+    // has none of these, and its default queue (2048) would hold everything.
+    let guard = install(config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.endpoint()),
+        ("OTEL_BSP_MAX_QUEUE_SIZE", "4"),
+        ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "4"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "600000"),
+        ("OTEL_METRICS_EXPORTER", "none"),
+        ("OTEL_LOGS_EXPORTER", "none"),
+    ]))
+    .unwrap();
+    // 400 spans as fast as they come: the queue of 4 overflows while the
+    // exporter's thread sends a batch.
+    tokio::task::spawn_blocking(|| {
+        for _ in 0..200 {
+            traced_work("queue");
+        }
+    })
+    .await
+    .unwrap();
+    let health = guard.export_health()[0].clone();
+    shutdown(guard).await;
+    let received = collector.spans().len() as u64;
+    assert_eq!(health.exported(), received, "{health:?}");
+    assert!(
+        health.dropped() > 0,
+        "a queue of 4 drops some of 400: {health:?}"
+    );
+    assert_eq!(health.failed(), 0, "{health:?}");
+    assert_eq!(
+        received + health.dropped(),
+        400,
+        "every span exported or counted: {health:?}"
+    );
+}
+
+#[test]
+fn a_full_logs_queue_drops_records_and_counts_every_one() {
+    use opentelemetry::logs::{LogRecord as _, Logger as _, LoggerProvider as _};
+    // A destination that never answers: every export waits for its timeout,
+    // so the queue of 2 is full while the first batch is out.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", silent.local_addr().unwrap());
+    let config = config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "500"),
+        ("OTEL_BLRP_MAX_QUEUE_SIZE", "2"),
+        ("OTEL_BLRP_MAX_EXPORT_BATCH_SIZE", "2"),
+    ]);
+    assert_eq!(config.logs.batch.max_queue_size, 2);
+    let (provider, health) = mcp_trace_runtime::export::build_logger_provider(&config).unwrap();
+    let logger = provider.logger("queue-test");
+    for n in 0..100 {
+        let mut record = logger.create_log_record();
+        record.set_body(format!("record {n}").into());
+        logger.emit(record);
+    }
+    let _ = provider.shutdown_with_timeout(Duration::from_secs(10));
+    let health = &health[0];
+    assert_eq!(health.signal, "logs");
+    assert_eq!(health.exported(), 0, "{health:?}");
+    assert!(health.dropped() > 0, "{health:?}");
+    assert_eq!(
+        health.failed() + health.dropped(),
+        100,
+        "every record failed or dropped: {health:?}"
+    );
+}

@@ -7,16 +7,22 @@
 //! records); HTTP JSON and gRPC opentelemetry-otlp's exporter.
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use opentelemetry::logs::Severity;
+use opentelemetry::InstrumentationScope;
+use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::logs::{
-    BatchConfigBuilder, BatchLogProcessor, LogExporter, LoggerProviderBuilder, SdkLoggerProvider,
+    BatchConfigBuilder, BatchLogProcessor, LogExporter, LogProcessor, LoggerProviderBuilder,
+    SdkLogRecord, SdkLoggerProvider,
 };
+use opentelemetry_sdk::Resource;
 
 use super::{
     resource, ConsoleExporter, ExportHealth, JsonLinesFileExporter, OtlpLogExporter,
     ReportingExporter,
 };
-use crate::config::Config;
+use crate::config::{BatchSettings, Config};
 use crate::error::Error;
 
 /// Builds the logger provider for `config.logs` without installing it: one
@@ -59,6 +65,7 @@ pub(crate) fn build_logger_provider_with_file(
         builder = reported(
             builder,
             &mut health,
+            logs.batch,
             file,
             format!("MCP_TRACE_FILE={}", path.display()),
             "Check the disk and the path in MCP_TRACE_FILE.",
@@ -74,6 +81,7 @@ pub(crate) fn build_logger_provider_with_file(
         builder = reported(
             builder,
             &mut health,
+            logs.batch,
             OtlpLogExporter::new("OTLP logs", otlp)?,
             format!("the OTLP collector at {}", otlp.endpoint),
             hint,
@@ -83,13 +91,14 @@ pub(crate) fn build_logger_provider_with_file(
         builder = reported(
             builder,
             &mut health,
+            logs.batch,
             OtlpLogExporter::new("OTLP logs", extra)?,
             format!("the OTLP collector at {}", extra.endpoint),
             "Check that the collector runs.",
         );
     }
     if logs.console {
-        builder = builder.with_log_processor(batch(ConsoleExporter::default()));
+        builder = builder.with_log_processor(batch(ConsoleExporter::default(), logs.batch));
     }
     Ok((builder.build(), health))
 }
@@ -99,18 +108,60 @@ pub(crate) fn build_logger_provider_with_file(
 fn reported<E: LogExporter + 'static>(
     builder: LoggerProviderBuilder,
     health: &mut Vec<Arc<ExportHealth>>,
+    settings: BatchSettings,
     exporter: E,
     destination: String,
     hint: &str,
 ) -> LoggerProviderBuilder {
     let report = ExportHealth::new_logs(destination, hint.to_string());
     health.push(report.clone());
-    builder.with_log_processor(batch(ReportingExporter::new(exporter, report)))
+    builder.with_log_processor(Counted {
+        processor: batch(ReportingExporter::new(exporter, report.clone()), settings),
+        health: report,
+    })
 }
 
-fn batch<E: LogExporter + 'static>(exporter: E) -> BatchLogProcessor {
-    // BatchConfigBuilder::default() reads OTEL_BLRP_* itself; config.rs has validated them.
+/// A destination's batch processor that counts the records handed to it in
+/// its exporter's health: what was neither exported nor failed was dropped
+/// from the full queue (`ExportHealth::dropped`).
+#[derive(Debug)]
+struct Counted {
+    processor: BatchLogProcessor,
+    health: Arc<ExportHealth>,
+}
+
+impl LogProcessor for Counted {
+    fn emit(&self, record: &mut SdkLogRecord, scope: &InstrumentationScope) {
+        self.health.count_handed_over();
+        self.processor.emit(record, scope);
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.processor.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.processor.shutdown_with_timeout(timeout)
+    }
+
+    fn event_enabled(&self, level: Severity, target: &str, name: Option<&str>) -> bool {
+        self.processor.event_enabled(level, target, name)
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.processor.set_resource(resource);
+    }
+}
+
+fn batch<E: LogExporter + 'static>(exporter: E, settings: BatchSettings) -> BatchLogProcessor {
+    // Every field set: BatchConfigBuilder::default() reads OTEL_BLRP_* from
+    // the process environment, and the Config (perhaps from_lookup) must win.
+    let config = BatchConfigBuilder::default()
+        .with_scheduled_delay(settings.schedule_delay)
+        .with_max_queue_size(settings.max_queue_size)
+        .with_max_export_batch_size(settings.max_export_batch_size)
+        .build();
     BatchLogProcessor::builder(exporter)
-        .with_batch_config(BatchConfigBuilder::default().build())
+        .with_batch_config(config)
         .build()
 }

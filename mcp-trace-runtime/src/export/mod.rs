@@ -95,7 +95,7 @@ pub use otlp_wire::{encode_logs_request, encode_trace_request};
 use pipeline::SpanPipeline;
 pub use reporting::{ExportHealth, ReportingExporter, ReportingMetricExporter};
 
-use crate::config::{Config, OtlpTarget, Protocol, SamplerSetting};
+use crate::config::{BatchSettings, Config, OtlpTarget, Protocol, SamplerSetting};
 use crate::error::Error;
 use crate::settings::{self, Mode};
 
@@ -332,6 +332,7 @@ fn build_provider_with_file(
         reported(
             &mut pipeline,
             &mut health,
+            config.span_batch,
             file,
             format!("MCP_TRACE_FILE={}", path.display()),
             "Check the disk and the path in MCP_TRACE_FILE.",
@@ -344,6 +345,7 @@ fn build_provider_with_file(
         reported(
             &mut pipeline,
             &mut health,
+            config.span_batch,
             LangfuseShaped::new(OtlpSpanExporter::new(
                 "Langfuse",
                 &langfuse::otlp_target(langfuse),
@@ -362,6 +364,7 @@ fn build_provider_with_file(
         reported(
             &mut pipeline,
             &mut health,
+            config.span_batch,
             OtlpSpanExporter::new("OTLP", otlp)?,
             format!("the OTLP collector at {}", otlp.endpoint),
             hint,
@@ -371,13 +374,14 @@ fn build_provider_with_file(
         reported(
             &mut pipeline,
             &mut health,
+            config.span_batch,
             OtlpSpanExporter::new("OTLP", extra)?,
             format!("the OTLP collector at {}", extra.endpoint),
             "Check that the collector runs.",
         );
     }
     if config.console {
-        pipeline.send_to(batch(ConsoleExporter::default()));
+        pipeline.send_to(batch(ConsoleExporter::default(), config.span_batch), None);
     }
     let provider = SdkTracerProvider::builder()
         .with_resource(resource(config))
@@ -391,19 +395,29 @@ fn build_provider_with_file(
 fn reported<E: SpanExporter + 'static>(
     pipeline: &mut SpanPipeline,
     health: &mut Vec<Arc<ExportHealth>>,
+    settings: BatchSettings,
     exporter: E,
     destination: String,
     hint: &str,
 ) {
     let report = ExportHealth::new(destination, hint.to_string());
     health.push(report.clone());
-    pipeline.send_to(batch(ReportingExporter::new(exporter, report)));
+    pipeline.send_to(
+        batch(ReportingExporter::new(exporter, report.clone()), settings),
+        Some(report),
+    );
 }
 
-fn batch<E: SpanExporter + 'static>(exporter: E) -> BatchSpanProcessor {
-    // BatchConfigBuilder::default() reads OTEL_BSP_* itself; config.rs has validated them.
+fn batch<E: SpanExporter + 'static>(exporter: E, settings: BatchSettings) -> BatchSpanProcessor {
+    // Every field set: BatchConfigBuilder::default() reads OTEL_BSP_* from the
+    // process environment, and the Config (perhaps from_lookup) must win.
+    let config = BatchConfigBuilder::default()
+        .with_scheduled_delay(settings.schedule_delay)
+        .with_max_queue_size(settings.max_queue_size)
+        .with_max_export_batch_size(settings.max_export_batch_size)
+        .build();
     BatchSpanProcessor::builder(exporter)
-        .with_batch_config(BatchConfigBuilder::default().build())
+        .with_batch_config(config)
         .build()
 }
 

@@ -9,11 +9,14 @@
 //! thread. Here the enrichers never see an ended span, and the span is
 //! copied only for destinations beyond the first.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use opentelemetry::Context;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{BatchSpanProcessor, Span, SpanData, SpanProcessor};
+
+use super::reporting::ExportHealth;
 
 /// What labels a span as it starts and has nothing to do when it ends.
 pub(crate) trait OnStart: Send + Sync + std::fmt::Debug {
@@ -25,7 +28,25 @@ pub(crate) trait OnStart: Send + Sync + std::fmt::Debug {
 #[derive(Debug, Default)]
 pub(crate) struct SpanPipeline {
     enrichers: Vec<Box<dyn OnStart>>,
-    destinations: Vec<BatchSpanProcessor>,
+    destinations: Vec<Destination>,
+}
+
+/// A destination's batch processor, and the health that counts what it was
+/// handed: what it neither exported nor failed to export, it dropped from
+/// its full queue.
+#[derive(Debug)]
+struct Destination {
+    processor: BatchSpanProcessor,
+    health: Option<Arc<ExportHealth>>,
+}
+
+impl Destination {
+    fn on_end(&self, span: SpanData) {
+        if let Some(health) = &self.health {
+            health.count_handed_over();
+        }
+        self.processor.on_end(span);
+    }
 }
 
 impl SpanPipeline {
@@ -34,9 +55,14 @@ impl SpanPipeline {
         self.enrichers.push(Box::new(enricher));
     }
 
-    /// Adds a destination's batch processor.
-    pub(crate) fn send_to(&mut self, destination: BatchSpanProcessor) {
-        self.destinations.push(destination);
+    /// Adds a destination's batch processor; `health` (its exporter's)
+    /// also counts the spans handed to it.
+    pub(crate) fn send_to(
+        &mut self,
+        processor: BatchSpanProcessor,
+        health: Option<Arc<ExportHealth>>,
+    ) {
+        self.destinations.push(Destination { processor, health });
     }
 }
 
@@ -60,21 +86,21 @@ impl SpanProcessor for SpanPipeline {
         // Every destination gets its flush, whichever fails first.
         self.destinations
             .iter()
-            .map(SpanProcessor::force_flush)
+            .map(|destination| destination.processor.force_flush())
             .fold(Ok(()), Result::and)
     }
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
         self.destinations
             .iter()
-            .map(|destination| destination.shutdown_with_timeout(timeout))
+            .map(|destination| destination.processor.shutdown_with_timeout(timeout))
             .fold(Ok(()), Result::and)
     }
 
     /// The provider's resource reaches the exporters only through here.
     fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
         for destination in &mut self.destinations {
-            destination.set_resource(resource);
+            destination.processor.set_resource(resource);
         }
     }
 }
@@ -101,8 +127,8 @@ mod tests {
         let second = InMemorySpanExporter::default();
         let mut pipeline = SpanPipeline::default();
         pipeline.enrich(Label);
-        pipeline.send_to(BatchSpanProcessor::builder(first.clone()).build());
-        pipeline.send_to(BatchSpanProcessor::builder(second.clone()).build());
+        pipeline.send_to(BatchSpanProcessor::builder(first.clone()).build(), None);
+        pipeline.send_to(BatchSpanProcessor::builder(second.clone()).build(), None);
         let provider = SdkTracerProvider::builder()
             .with_span_processor(pipeline)
             .build();

@@ -28,6 +28,7 @@ pub struct ExportHealth {
     /// requests rather than spans.
     pub signal: &'static str,
     warned: AtomicBool,
+    handed_over: AtomicU64,
     exported: AtomicU64,
     failed: AtomicU64,
 }
@@ -70,6 +71,23 @@ impl ExportHealth {
         self.failed.load(Ordering::Relaxed)
     }
 
+    /// Spans (or log records) dropped before any export: handed to the
+    /// destination's batch processor while its queue was full
+    /// (`OTEL_BSP_MAX_QUEUE_SIZE` / `OTEL_BLRP_MAX_QUEUE_SIZE`). Exact once
+    /// the processor has shut down; before, it also counts those still
+    /// queued.
+    pub fn dropped(&self) -> u64 {
+        let settled = self.exported() + self.failed();
+        self.handed_over
+            .load(Ordering::Relaxed)
+            .saturating_sub(settled)
+    }
+
+    /// Counts one span (or log record) handed to the batch processor.
+    pub(crate) fn count_handed_over(&self) {
+        self.handed_over.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Counts one export's outcome: `items` exported, or lost with one warning.
     fn record(&self, items: usize, result: &OTelSdkResult) {
         match result {
@@ -91,22 +109,32 @@ impl ExportHealth {
         }
     }
 
+    /// One line on stderr for what was lost, if anything: called after the
+    /// destination's processor has shut down.
     pub(crate) fn report_losses(&self) {
         let failed = self.failed();
-        if failed > 0 && self.signal == "metrics" {
+        if self.signal == "metrics" {
+            if failed > 0 {
+                eprintln!(
+                    "mcp-trace: {failed} metrics export(s) to {} failed ({} succeeded).",
+                    self.destination,
+                    self.exported()
+                );
+            }
+            return;
+        }
+        let (items, queue) = if self.signal == "logs" {
+            ("log record(s)", "OTEL_BLRP_MAX_QUEUE_SIZE")
+        } else {
+            ("span(s)", "OTEL_BSP_MAX_QUEUE_SIZE")
+        };
+        let dropped = self.dropped();
+        if failed > 0 || dropped > 0 {
             eprintln!(
-                "mcp-trace: {failed} metrics export(s) to {} failed ({} succeeded).",
-                self.destination,
-                self.exported()
-            );
-        } else if failed > 0 {
-            let items = if self.signal == "logs" {
-                "log record(s)"
-            } else {
-                "span(s)"
-            };
-            eprintln!(
-                "mcp-trace: {failed} {items} could not be exported to {} ({} exported).",
+                "mcp-trace: {} {items} lost for {}: {failed} could not be exported, {dropped} \
+                 dropped while the export queue was full (raise {queue} if that number is not 0); \
+                 {} exported.",
+                failed + dropped,
                 self.destination,
                 self.exported()
             );
