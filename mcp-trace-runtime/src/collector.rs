@@ -22,6 +22,7 @@
 //! # }
 //! ```
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -97,11 +98,95 @@ pub struct Collector {
     shutdown: watch::Sender<bool>,
 }
 
+/// How many spans, log records and metric entries a [`Collector`] keeps at
+/// most; beyond that the oldest make room and are counted
+/// ([`Collector::evicted`]), so a long-running demo or test stays bounded.
+///
+/// ```
+/// use mcp_trace_runtime::collector::Capacity;
+/// assert_eq!(Capacity::default().spans, 100_000);
+/// let small = Capacity { spans: 10, ..Capacity::default() };
+/// assert_eq!(small.logs, 100_000);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity {
+    /// Spans kept.
+    pub spans: usize,
+    /// Metric entries kept (one per metric per export request).
+    pub metrics: usize,
+    /// Log records kept.
+    pub logs: usize,
+}
+
+impl Default for Capacity {
+    /// 100,000 of each.
+    fn default() -> Self {
+        Capacity {
+            spans: 100_000,
+            metrics: 100_000,
+            logs: 100_000,
+        }
+    }
+}
+
+/// What was evicted to stay within the [`Capacity`], per signal.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let collector = mcp_trace_runtime::collector::Collector::start("127.0.0.1:0").await?;
+/// assert_eq!(collector.evicted().spans, 0);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Evicted {
+    /// Spans evicted.
+    pub spans: u64,
+    /// Metric entries evicted.
+    pub metrics: u64,
+    /// Log records evicted.
+    pub logs: u64,
+}
+
+/// Items in arrival order, the oldest evicted beyond `capacity`.
+#[derive(Debug)]
+struct Store<T> {
+    items: VecDeque<T>,
+    capacity: usize,
+    evicted: u64,
+}
+
+impl<T> Store<T> {
+    fn new(capacity: usize) -> Store<T> {
+        Store {
+            items: VecDeque::new(),
+            capacity: capacity.max(1),
+            evicted: 0,
+        }
+    }
+
+    fn extend(&mut self, items: impl IntoIterator<Item = T>) {
+        for item in items {
+            if self.items.len() == self.capacity {
+                self.items.pop_front();
+                self.evicted += 1;
+            }
+            self.items.push_back(item);
+        }
+    }
+
+    /// All items as one slice, for predicates that look without copying.
+    fn as_slice(&mut self) -> &[T] {
+        self.items.make_contiguous()
+    }
+}
+
 #[derive(Debug)]
 struct Shared {
-    spans: Mutex<Vec<CollectedSpan>>,
-    metrics: Mutex<Vec<CollectedMetric>>,
-    logs: Mutex<Vec<CollectedLog>>,
+    spans: Mutex<Store<CollectedSpan>>,
+    metrics: Mutex<Store<CollectedMetric>>,
+    logs: Mutex<Store<CollectedLog>>,
     requests: AtomicUsize,
     /// Bumped after every accepted export so `wait_for` can sleep instead of
     /// busy-polling; a watch channel cannot miss an update between the
@@ -110,8 +195,8 @@ struct Shared {
 }
 
 impl Shared {
-    fn spans(&self) -> MutexGuard<'_, Vec<CollectedSpan>> {
-        // A panic while holding the lock cannot leave the Vec half-updated
+    fn spans(&self) -> MutexGuard<'_, Store<CollectedSpan>> {
+        // A panic while holding the lock cannot leave the store half-updated
         // (we only `extend` it), so a poisoned lock is still safe to use and
         // must not take every later request down with it.
         self.spans
@@ -119,14 +204,14 @@ impl Shared {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn metrics(&self) -> MutexGuard<'_, Vec<CollectedMetric>> {
+    fn metrics(&self) -> MutexGuard<'_, Store<CollectedMetric>> {
         // Only ever extended, like `spans`.
         self.metrics
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn logs(&self) -> MutexGuard<'_, Vec<CollectedLog>> {
+    fn logs(&self) -> MutexGuard<'_, Store<CollectedLog>> {
         // Only ever extended, like `spans`.
         self.logs
             .lock()
@@ -149,13 +234,32 @@ impl Collector {
     /// # }
     /// ```
     pub async fn start(addr: impl ToSocketAddrs) -> std::io::Result<Collector> {
+        Collector::start_with(addr, Capacity::default()).await
+    }
+
+    /// [`Collector::start`], keeping at most `capacity` of each signal.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use mcp_trace_runtime::collector::{Capacity, Collector};
+    /// let capacity = Capacity { spans: 1_000, ..Capacity::default() };
+    /// let collector = Collector::start_with("127.0.0.1:0", capacity).await?;
+    /// assert!(collector.spans().is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn start_with(
+        addr: impl ToSocketAddrs,
+        capacity: Capacity,
+    ) -> std::io::Result<Collector> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (generation, _) = watch::channel(0u64);
         let shared = Arc::new(Shared {
-            spans: Mutex::new(Vec::new()),
-            metrics: Mutex::new(Vec::new()),
-            logs: Mutex::new(Vec::new()),
+            spans: Mutex::new(Store::new(capacity.spans)),
+            metrics: Mutex::new(Store::new(capacity.metrics)),
+            logs: Mutex::new(Store::new(capacity.logs)),
             requests: AtomicUsize::new(0),
             generation,
         });
@@ -212,7 +316,7 @@ impl Collector {
     /// # }
     /// ```
     pub fn spans(&self) -> Vec<CollectedSpan> {
-        self.shared.spans().clone()
+        self.shared.spans().items.iter().cloned().collect()
     }
 
     /// The spans of one trace (32 lowercase hex digits; case-insensitive), in
@@ -230,6 +334,7 @@ impl Collector {
     pub fn spans_of_trace(&self, trace_id: &str) -> Vec<CollectedSpan> {
         self.shared
             .spans()
+            .items
             .iter()
             .filter(|span| span.trace_id.eq_ignore_ascii_case(trace_id))
             .cloned()
@@ -260,7 +365,8 @@ impl Collector {
         timeout: Duration,
         predicate: impl Fn(&[CollectedSpan]) -> bool,
     ) -> Vec<CollectedSpan> {
-        self.wait_until(timeout, Collector::spans, predicate).await
+        self.wait_until(timeout, |shared| shared.spans(), predicate)
+            .await
     }
 
     /// Every metric received so far, one entry per metric per export request,
@@ -278,7 +384,7 @@ impl Collector {
     /// # }
     /// ```
     pub fn metrics(&self) -> Vec<CollectedMetric> {
-        self.shared.metrics().clone()
+        self.shared.metrics().items.iter().cloned().collect()
     }
 
     /// The most recently received metric named `name`, if any.
@@ -294,6 +400,7 @@ impl Collector {
     pub fn latest_metric(&self, name: &str) -> Option<CollectedMetric> {
         self.shared
             .metrics()
+            .items
             .iter()
             .rev()
             .find(|metric| metric.name == name)
@@ -323,7 +430,7 @@ impl Collector {
         timeout: Duration,
         predicate: impl Fn(&[CollectedMetric]) -> bool,
     ) -> Vec<CollectedMetric> {
-        self.wait_until(timeout, Collector::metrics, predicate)
+        self.wait_until(timeout, |shared| shared.metrics(), predicate)
             .await
     }
 
@@ -340,7 +447,7 @@ impl Collector {
     /// # }
     /// ```
     pub fn logs(&self) -> Vec<CollectedLog> {
-        self.shared.logs().clone()
+        self.shared.logs().items.iter().cloned().collect()
     }
 
     /// The log records of one trace (32 hex digits; case-insensitive), in
@@ -357,6 +464,7 @@ impl Collector {
     pub fn logs_of_trace(&self, trace_id: &str) -> Vec<CollectedLog> {
         self.shared
             .logs()
+            .items
             .iter()
             .filter(|log| {
                 log.trace_id
@@ -388,13 +496,18 @@ impl Collector {
         timeout: Duration,
         predicate: impl Fn(&[CollectedLog]) -> bool,
     ) -> Vec<CollectedLog> {
-        self.wait_until(timeout, Collector::logs, predicate).await
+        self.wait_until(timeout, |shared| shared.logs(), predicate)
+            .await
     }
 
-    async fn wait_until<T>(
+    /// Waits for `predicate` over one store, looked at under its lock and
+    /// copied only once, when it holds or at the deadline: every export
+    /// wakes the waiter, and copying the whole store each time made a long
+    /// wait quadratic.
+    async fn wait_until<T: Clone>(
         &self,
         timeout: Duration,
-        snapshot: impl Fn(&Collector) -> Vec<T>,
+        store: impl for<'a> Fn(&'a Shared) -> MutexGuard<'a, Store<T>>,
         predicate: impl Fn(&[T]) -> bool,
     ) -> Vec<T> {
         let deadline = tokio::time::Instant::now() + timeout;
@@ -403,16 +516,29 @@ impl Collector {
             // Mark the current generation as seen *before* looking at the
             // data, so a store racing with the check still wakes us up.
             changes.borrow_and_update();
-            let items = snapshot(self);
-            if predicate(&items) {
-                return items;
+            {
+                let mut items = store(&self.shared);
+                let items = items.as_slice();
+                if predicate(items) {
+                    return items.to_vec();
+                }
             }
             match tokio::time::timeout_at(deadline, changes.changed()).await {
                 Ok(Ok(())) => continue,
                 // Timed out, or the sender is gone (cannot happen while
                 // `self` is alive): report what we have.
-                Ok(Err(_)) | Err(_) => return snapshot(self),
+                Ok(Err(_)) | Err(_) => return store(&self.shared).as_slice().to_vec(),
             }
+        }
+    }
+
+    /// How many of each signal were evicted to stay within the
+    /// [`Capacity`] (oldest first).
+    pub fn evicted(&self) -> Evicted {
+        Evicted {
+            spans: self.shared.spans().evicted,
+            metrics: self.shared.metrics().evicted,
+            logs: self.shared.logs().evicted,
         }
     }
 

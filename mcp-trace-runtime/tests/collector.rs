@@ -676,3 +676,36 @@ async fn shutdown_stops_accepting_and_keeps_spans() {
     assert!(refused, "collector still accepting after shutdown");
     assert_eq!(collector.spans().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_collector_evicts_its_oldest_spans_and_counts_them() {
+    use mcp_trace_runtime::collector::Capacity;
+    let capacity = Capacity {
+        spans: 5,
+        ..Capacity::default()
+    };
+    let collector = Collector::start_with("127.0.0.1:0", capacity)
+        .await
+        .unwrap();
+    let mut parents = Vec::new();
+    for _ in 0..6 {
+        // Two spans per export: 12 in all, 5 kept.
+        parents.push(
+            export_pair(collector.endpoint(), Protocol::HttpBinary, "evict")
+                .await
+                .1,
+        );
+    }
+    let spans = collector
+        .wait_for(WAIT, |spans| spans.iter().any(|s| s.span_id == parents[5]))
+        .await;
+    assert_eq!(spans.len(), 5);
+    assert_eq!(collector.evicted().spans, 7);
+    // The newest stay, in arrival order: the last export's child, then its parent.
+    assert_eq!(spans[4].span_id, parents[5], "{spans:?}");
+    assert_eq!(
+        spans[3].parent_span_id.as_deref(),
+        Some(parents[5].as_str())
+    );
+    assert!(!spans.iter().any(|s| s.span_id == parents[0]));
+}
