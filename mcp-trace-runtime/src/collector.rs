@@ -596,7 +596,15 @@ async fn accept_loop(
     let stopped = async move {
         let _ = shutdown.wait_for(|stop| *stop).await;
     };
-    crate::http_server::serve(listener, handle, stopped, async {}, CLOSE_TIMEOUT).await;
+    crate::http_server::serve(
+        listener,
+        handle,
+        stopped,
+        async {},
+        CLOSE_TIMEOUT,
+        crate::http_server::DEFAULT_MAX_CONNECTIONS,
+    )
+    .await;
 }
 
 /// Wire formats OTLP/HTTP allows; responses mirror the request's format.

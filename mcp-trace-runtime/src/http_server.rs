@@ -7,6 +7,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{Request, Response};
@@ -15,24 +16,33 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 /// Slow clients must not hold a connection slot forever before sending a request.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Connections served at once by default; more wait in the listen backlog
+/// until one closes.
+pub(crate) const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
 /// Serves `handle` on `listener` until `shutdown` resolves. Then: stops
 /// accepting, asks every connection to finish its response in progress and
 /// close, awaits `wind_down` (the caller's own draining), and gives the
 /// connections `close_timeout` to end before the rest are cut off.
 ///
-/// Failures to accept a connection are retried after a short pause: one bad
-/// connection (ECONNABORTED, EMFILE) must not stop the server.
+/// At most `max_connections` are served at once: the next is accepted when
+/// one closes, so a flood of connections waits in the kernel's backlog
+/// instead of growing the process. Failures to accept a connection are
+/// retried after a short pause: one bad connection (ECONNABORTED, EMFILE)
+/// must not stop the server.
 pub(crate) async fn serve<H, F, B>(
     listener: TcpListener,
     handle: H,
     shutdown: impl Future<Output = ()>,
     wind_down: impl Future<Output = ()>,
     close_timeout: Duration,
+    max_connections: usize,
 ) where
     H: Fn(Request<Incoming>, SocketAddr) -> F + Clone + Send + Sync + 'static,
     F: Future<Output = Result<Response<B>, Infallible>> + Send + 'static,
@@ -46,8 +56,17 @@ pub(crate) async fn serve<H, F, B>(
     http.timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
         .keep_alive(true);
+    let slots = Arc::new(Semaphore::new(max_connections.max(1)));
     tokio::pin!(shutdown);
     loop {
+        let slot = tokio::select! {
+            () = &mut shutdown => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+            slot = Arc::clone(&slots).acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break, // never closed
+            },
+        };
         let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             // Reap finished connections so the set stays as large as the live ones.
@@ -64,7 +83,11 @@ pub(crate) async fn serve<H, F, B>(
         let handle = handle.clone();
         let service = service_fn(move |request| handle(request, peer));
         let connection = http.serve_connection(TokioIo::new(stream), service);
-        connections.spawn(graceful.watch(connection));
+        let connection = graceful.watch(connection);
+        connections.spawn(async move {
+            let _slot = slot;
+            connection.await
+        });
     }
     drop(listener);
     // Signals every connection now; resolves once all have ended.

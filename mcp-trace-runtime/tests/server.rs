@@ -730,3 +730,148 @@ fn new_serves_the_registered_tools() {
     let names: Vec<&str> = server.tools().iter().map(|tool| tool.name).collect();
     assert_eq!(names, ["registered"]);
 }
+
+// ---------------------------------------------------------------- limits
+
+const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_beyond_the_maximum_are_refused_and_idle_ones_closed() {
+    let server = Running::start(HttpOptions {
+        max_sessions: 2,
+        session_idle_timeout: Duration::from_secs(2),
+        ..HttpOptions::at("/mcp")
+    })
+    .await;
+    let mut first = Raw::new(&server.url);
+    first.initialize().await;
+    let mut second = Raw::new(&server.url);
+    second.initialize().await;
+
+    let third = Raw::new(&server.url);
+    let refused = third
+        .post(&serde_json::from_str(INITIALIZE).unwrap(), &[])
+        .await;
+    assert_eq!(refused.status(), 503);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    let text = within(refused.text()).await.unwrap();
+    assert!(text.contains("too many open sessions"), "{text}");
+    // The open sessions are unaffected.
+    let listed = first.call(1, "tools/list", json!({}), &[]).await;
+    assert!(listed["result"]["tools"].is_array(), "{listed}");
+
+    // Idle past the timeout: both sessions are closed, which frees the slots.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let message = json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {} });
+    let expired = first.post(&message, &[]).await;
+    assert_eq!(expired.status(), 404, "an idle session is gone");
+    let mut fourth = Raw::new(&server.url);
+    fourth.initialize().await;
+    server.shut_down().await;
+}
+
+/// A raw HTTP/1.1 POST to the server's MCP path with `body` as written.
+fn raw_post(path: &str, content_length: usize, body: &[u8]) -> Vec<u8> {
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+         Accept: application/json, text/event-stream\r\nContent-Length: {content_length}\r\n\r\n"
+    )
+    .into_bytes();
+    request.extend_from_slice(body);
+    request
+}
+
+async fn status_line(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt as _;
+    let mut buffer = vec![0u8; 4096];
+    let read = within(stream.read(&mut buffer)).await.unwrap();
+    let text = String::from_utf8_lossy(&buffer[..read]).to_string();
+    text.lines().next().unwrap_or_default().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_too_large_or_too_slow_is_refused_and_the_server_goes_on() {
+    use tokio::io::AsyncWriteExt as _;
+    let server = Running::start(HttpOptions {
+        stateless: true,
+        max_body_bytes: 1024,
+        body_read_timeout: Duration::from_millis(500),
+        ..HttpOptions::at("/mcp")
+    })
+    .await;
+
+    // Announced as 1 MiB: refused before the body is read, let alone parsed.
+    let mut large = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    large
+        .write_all(&raw_post("/mcp", 1 << 20, b"{"))
+        .await
+        .unwrap();
+    assert_eq!(
+        status_line(&mut large).await,
+        "HTTP/1.1 413 Payload Too Large"
+    );
+
+    // A body that trickles: 10 bytes of 100, then nothing.
+    let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(&raw_post("/mcp", 100, br#"{"jsonrpc""#))
+        .await
+        .unwrap();
+    let status = status_line(&mut slow).await;
+    assert!(
+        status.starts_with("HTTP/1.1 4"),
+        "a slow body is a client error: {status}"
+    );
+
+    let raw = Raw::new(&server.url);
+    let echoed = raw
+        .call(
+            1,
+            "tools/call",
+            call_params("echo", json!({ "message": "ok" })),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        echoed["result"]["structuredContent"],
+        json!({ "message": "ok" })
+    );
+    server.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_maximum_wait_until_one_closes() {
+    use tokio::io::AsyncWriteExt as _;
+    let server = Running::start(HttpOptions {
+        stateless: true,
+        max_connections: 2,
+        ..HttpOptions::at("/mcp")
+    })
+    .await;
+    // Two idle connections take both slots.
+    let idle = [
+        tokio::net::TcpStream::connect(server.addr).await.unwrap(),
+        tokio::net::TcpStream::connect(server.addr).await.unwrap(),
+    ];
+    let body = br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+    let mut third = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    third
+        .write_all(&raw_post("/mcp", body.len(), body))
+        .await
+        .unwrap();
+    // Not served while both slots are taken (a served ping answers in
+    // milliseconds) ...
+    let mut buffer = [0u8; 64];
+    let early = tokio::time::timeout(Duration::from_millis(700), async {
+        use tokio::io::AsyncReadExt as _;
+        third.read(&mut buffer).await
+    })
+    .await;
+    assert!(
+        early.is_err(),
+        "the third connection was served while two held the slots"
+    );
+    // ... and served once one closes.
+    drop(idle);
+    assert_eq!(status_line(&mut third).await, "HTTP/1.1 200 OK");
+    server.shut_down().await;
+}

@@ -4,7 +4,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
@@ -56,6 +56,22 @@ pub struct HttpOptions {
     /// (403) against DNS rebinding; list your public names here when serving
     /// beyond the local machine, or `"*"` to accept any host.
     pub allowed_hosts: Vec<String>,
+    /// Connections served at once (default 1024); further ones wait in the
+    /// listen backlog until one closes. HTTP/1 answers one request at a time
+    /// per connection, so this also bounds the calls being answered at once.
+    pub max_connections: usize,
+    /// Sessions open at once, when stateful (default 1024): a POST that
+    /// would open one more (no `Mcp-Session-Id`) is answered
+    /// `503 Service Unavailable` with `Retry-After: 1`, before it is read.
+    pub max_sessions: usize,
+    /// A session without a request for this long is closed (default 5 min).
+    pub session_idle_timeout: Duration,
+    /// Largest request body in bytes (default 4 MiB): a larger one is
+    /// answered `413 Payload Too Large` while it is read, before any parsing.
+    pub max_body_bytes: usize,
+    /// Longest a request body may take to arrive (default 30 s; the headers
+    /// have 30 s of their own): a slower one is cut off and answered 400.
+    pub body_read_timeout: Duration,
 }
 
 impl HttpOptions {
@@ -79,6 +95,11 @@ impl Default for HttpOptions {
             path: "/mcp".to_string(),
             stateless: false,
             allowed_hosts: Vec::new(),
+            max_connections: crate::http_server::DEFAULT_MAX_CONNECTIONS,
+            max_sessions: 1024,
+            session_idle_timeout: Duration::from_secs(300),
+            max_body_bytes: 4 * 1024 * 1024,
+            body_read_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -139,41 +160,139 @@ where
         hosts.extend(options.allowed_hosts.iter().cloned());
         config = config.with_allowed_hosts(hosts);
     }
+    config.max_request_body_bytes = options.max_body_bytes;
     let sessions = config.cancellation_token.clone();
     let stop_sessions = move || sessions.cancel();
     let server = traced(handler);
     let factory = move || Ok(server.clone());
-    let path: Arc<str> = options.path.into();
+    let mut admission = Admission {
+        path: options.path.into(),
+        max_sessions: options.max_sessions,
+        max_body_bytes: options.max_body_bytes,
+        sessions: None,
+        body_read_timeout: options.body_read_timeout,
+    };
+    let max_connections = options.max_connections;
     if options.stateless {
         let config = config
             .with_legacy_session_mode(false)
             .with_json_response(true);
         let service =
             StreamableHttpService::new(factory, Arc::new(NeverSessionManager::default()), config);
-        serve_mcp(listener, service, path, shutdown, stop_sessions).await;
+        serve_mcp(
+            listener,
+            service,
+            admission,
+            max_connections,
+            shutdown,
+            stop_sessions,
+        )
+        .await;
     } else {
-        let service =
-            StreamableHttpService::new(factory, Arc::new(LocalSessionManager::default()), config);
-        serve_mcp(listener, service, path, shutdown, stop_sessions).await;
+        let mut manager = LocalSessionManager::default();
+        manager.session_config.keep_alive = Some(options.session_idle_timeout);
+        let manager = Arc::new(manager);
+        admission.sessions = Some(Arc::clone(&manager));
+        let service = StreamableHttpService::new(factory, manager, config);
+        serve_mcp(
+            listener,
+            service,
+            admission,
+            max_connections,
+            shutdown,
+            stop_sessions,
+        )
+        .await;
     }
     Ok(())
+}
+
+/// Why a request is answered before rmcp reads it.
+enum Refusal {
+    /// Its `Content-Length` is over the limit (413; rmcp cuts a body without
+    /// one at the same limit while reading it).
+    TooLarge(usize),
+    /// A limit is reached (503, `Retry-After: 1`).
+    Busy(&'static str),
+}
+
+impl Refusal {
+    fn response(self) -> RouteResponse {
+        match self {
+            Refusal::TooLarge(limit) => plain(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("Payload Too Large: the request body may have at most {limit} bytes"),
+            ),
+            Refusal::Busy(reason) => {
+                let mut response = plain(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("Service Unavailable: {reason}; retry shortly"),
+                );
+                response.headers_mut().insert(
+                    http::header::RETRY_AFTER,
+                    http::HeaderValue::from_static("1"),
+                );
+                response
+            }
+        }
+    }
+}
+
+/// What a request must pass before rmcp reads it, from [`HttpOptions`].
+struct Admission {
+    path: Arc<str>,
+    max_sessions: usize,
+    max_body_bytes: usize,
+    /// The stateful server's sessions, to count them.
+    sessions: Option<Arc<LocalSessionManager>>,
+    body_read_timeout: Duration,
+}
+
+impl Admission {
+    /// Why `request` is refused, if it is, before rmcp reads it.
+    async fn refusal(&self, request: &Request<Incoming>) -> Option<Refusal> {
+        if request.method() != Method::POST {
+            return None;
+        }
+        let announced = request
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<u64>().ok());
+        if announced.is_some_and(|length| length > self.max_body_bytes as u64) {
+            return Some(Refusal::TooLarge(self.max_body_bytes));
+        }
+        let opens_a_session = !request
+            .headers()
+            .contains_key(crate::scope::MCP_SESSION_ID_HEADER);
+        match &self.sessions {
+            Some(sessions)
+                if opens_a_session && sessions.sessions.read().await.len() >= self.max_sessions =>
+            {
+                Some(Refusal::Busy("too many open sessions"))
+            }
+            _ => None,
+        }
+    }
 }
 
 async fn serve_mcp<H: ServerHandler, M: SessionManager>(
     listener: TcpListener,
     service: StreamableHttpService<TracedServer<H>, M>,
-    path: Arc<str>,
+    admission: Admission,
+    max_connections: usize,
     shutdown: impl Future<Output = ()>,
     stop_sessions: impl FnOnce(),
 ) {
     let in_flight = Arc::new(InFlight::default());
+    let admission = Arc::new(admission);
     let handle = {
         let in_flight = Arc::clone(&in_flight);
         move |mut request: Request<Incoming>, peer| {
             request.extensions_mut().insert(ClientAddress(peer));
             route(
                 service.clone(),
-                Arc::clone(&path),
+                Arc::clone(&admission),
                 Arc::clone(&in_flight),
                 request,
             )
@@ -186,31 +305,106 @@ async fn serve_mcp<H: ServerHandler, M: SessionManager>(
         // and would abort tool calls still running.
         stop_sessions();
     };
-    crate::http_server::serve(listener, handle, shutdown, wind_down, CLOSE_TIMEOUT).await;
+    crate::http_server::serve(
+        listener,
+        handle,
+        shutdown,
+        wind_down,
+        CLOSE_TIMEOUT,
+        max_connections,
+    )
+    .await;
 }
 
 type RouteResponse = Response<TrackedBody>;
 
 async fn route<H: ServerHandler, M: SessionManager>(
     mut service: StreamableHttpService<TracedServer<H>, M>,
-    path: Arc<str>,
+    admission: Arc<Admission>,
     in_flight: Arc<InFlight>,
     request: Request<Incoming>,
 ) -> Result<RouteResponse, Infallible> {
-    if !path_matches(request.uri().path(), &path) {
-        let body = Full::new(Bytes::from_static(b"Not Found")).boxed();
-        let mut response = Response::new(TrackedBody { body, _guard: None });
-        *response.status_mut() = StatusCode::NOT_FOUND;
-        return Ok(response);
+    if !path_matches(request.uri().path(), &admission.path) {
+        return Ok(plain(StatusCode::NOT_FOUND, "Not Found".into()));
+    }
+    if let Some(refusal) = admission.refusal(&request).await {
+        return Ok(refusal.response());
     }
     // POSTs carry JSON-RPC requests, whose response ends when the request is
     // answered; a GET is a session's open-ended event stream and is not waited for.
     let guard = (request.method() == Method::POST).then(|| in_flight.enter());
+    let expired = Arc::new(AtomicBool::new(false));
+    let timeout = admission.body_read_timeout;
+    let request = request.map(|body| DeadlineBody::new(body, timeout, Arc::clone(&expired)));
     let response = service.call(request).await?;
+    if expired.load(Ordering::Relaxed) {
+        // rmcp answers any body error with 500; this one is the client's.
+        let text = format!("Request Timeout: the request body did not arrive within {timeout:?}");
+        return Ok(plain(StatusCode::REQUEST_TIMEOUT, text));
+    }
     Ok(response.map(|body| TrackedBody {
         body,
         _guard: guard,
     }))
+}
+
+fn plain(status: StatusCode, text: String) -> RouteResponse {
+    let body = Full::new(Bytes::from(text)).boxed();
+    let mut response = Response::new(TrackedBody { body, _guard: None });
+    *response.status_mut() = status;
+    response
+}
+
+/// A request body that must arrive whole within its time: a client that
+/// trickles one keeps a connection, a request slot and rmcp's reader busy.
+struct DeadlineBody {
+    body: Incoming,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    timeout: Duration,
+    expired: Arc<AtomicBool>,
+}
+
+impl DeadlineBody {
+    fn new(body: Incoming, timeout: Duration, expired: Arc<AtomicBool>) -> DeadlineBody {
+        DeadlineBody {
+            body,
+            deadline: Box::pin(tokio::time::sleep(timeout)),
+            timeout,
+            expired,
+        }
+    }
+}
+
+impl Body for DeadlineBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        if let Poll::Ready(frame) = Pin::new(&mut self.body).poll_frame(cx) {
+            return Poll::Ready(frame.map(|frame| frame.map_err(std::io::Error::other)));
+        }
+        match self.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => {
+                self.expired.store(true, Ordering::Relaxed);
+                Poll::Ready(Some(Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("request body not received within {:?}", self.timeout),
+                ))))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
 }
 
 fn path_matches(requested: &str, served: &str) -> bool {
