@@ -500,7 +500,7 @@ impl Observation {
         let iter = self.run_attached(|| body().into_iter());
         ObservedIter {
             inner: iter,
-            items: Vec::new(),
+            items: StreamedOutput::default(),
             first: true,
             observation: Some(self),
         }
@@ -516,16 +516,17 @@ impl Observation {
         let stream = self.run_attached(body);
         ObservedStream {
             inner: stream,
-            items: Vec::new(),
+            items: StreamedOutput::default(),
             first: true,
             observation: Some(self),
         }
     }
 
-    fn record_streamed(&self, items: Vec<serde_json::Value>) {
+    fn record_streamed(&self, output: StreamedOutput) {
         if !self.capture_output {
             return;
         }
+        let items = output.items;
         let output = if items.iter().all(serde_json::Value::is_string) {
             items
                 .iter()
@@ -539,12 +540,7 @@ impl Observation {
 
     /// Keeps `item` for the output; the first item of a generation's
     /// stream is its completion start (time to first token).
-    fn keep_item<T: Serialize>(
-        &self,
-        items: &mut Vec<serde_json::Value>,
-        first: &mut bool,
-        item: &T,
-    ) {
+    fn keep_item<T: Serialize>(&self, items: &mut StreamedOutput, first: &mut bool, item: &T) {
         if std::mem::take(first) && self.generation {
             if let Some(cx) = self.recording_context() {
                 cx.span()
@@ -554,10 +550,7 @@ impl Observation {
             }
         }
         if self.capture_output {
-            items.push(
-                serde_json::to_value(item)
-                    .unwrap_or_else(|error| serde_json::Value::String(unserializable(&error))),
-            );
+            items.keep(item);
         }
     }
 
@@ -658,11 +651,39 @@ impl<F: Future> Future for Observed<F> {
     }
 }
 
+/// The items of a stream or iterator kept for its output, no more than the
+/// value length limit's worth: a long stream is not held whole while it
+/// runs, and items past the limit are not even serialized. The output then
+/// ends with the truncation marker.
+#[derive(Debug, Default)]
+struct StreamedOutput {
+    items: Vec<serde_json::Value>,
+    bytes: usize,
+    full: bool,
+}
+
+impl StreamedOutput {
+    fn keep<T: Serialize + ?Sized>(&mut self, item: &T) {
+        if self.full {
+            return;
+        }
+        let value = serde_json::to_value(item)
+            .unwrap_or_else(|error| serde_json::Value::String(unserializable(&error)));
+        self.bytes += match &value {
+            serde_json::Value::String(text) => text.len(),
+            other => other.to_string().len() + 1,
+        };
+        self.items.push(value);
+        // Past the limit, not at it: the output is cut, so it shows the marker.
+        self.full = self.bytes > settings::value_length_limit();
+    }
+}
+
 /// The iterator returned by [`Observation::run_iter`].
 #[derive(Debug)]
 pub struct ObservedIter<I> {
     inner: I,
-    items: Vec<serde_json::Value>,
+    items: StreamedOutput,
     /// No item yet.
     first: bool,
     observation: Option<Observation>,
@@ -701,7 +722,7 @@ pin_project_lite::pin_project! {
     pub struct ObservedStream<S> {
         #[pin]
         inner: S,
-        items: Vec<serde_json::Value>,
+        items: StreamedOutput,
         first: bool,
         observation: Option<Observation>,
     }

@@ -312,6 +312,43 @@ fn long_error_texts_are_cut_everywhere_they_appear() {
     }
 }
 
+/// An item that counts how often it is serialized.
+struct Counted(&'static std::sync::atomic::AtomicUsize);
+
+impl serde::Serialize for Counted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        serializer.serialize_str("ten bytes!")
+    }
+}
+
+#[test]
+fn a_long_stream_keeps_only_what_its_output_can_hold() {
+    static SERIALIZED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let switches = testing::exclusive();
+    switches.set_value_length_limit(100);
+    const OPTIONS: ObserveOptions = ObserveOptions::new("long_stream");
+    let items = Observation::start(&OPTIONS)
+        .run_iter(|| (0..10_000).map(|_| Counted(&SERIALIZED)))
+        .count();
+    assert_eq!(items, 10_000, "every item still reaches the caller");
+    let serialized = SERIALIZED.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        serialized <= 11,
+        "items past the limit are not kept: {serialized} serialized"
+    );
+    let spans = switches.spans();
+    let output = spans
+        .find("long_stream")
+        .attr_str(attributes::OUTPUT)
+        .unwrap();
+    assert!(
+        output.len() <= 100 && output.starts_with("ten bytes!ten bytes!"),
+        "{output}"
+    );
+    assert!(output.contains("…[truncated "), "{output}");
+}
+
 #[test]
 fn unserializable_output_never_fails_the_call() {
     let trace = testing::trace();
