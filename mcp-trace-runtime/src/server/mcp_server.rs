@@ -14,11 +14,11 @@ use std::sync::Arc;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
-    CompletionInfo, ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation,
-    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
-    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
-    Reference, ServerCapabilities, ServerConfig, SetLevelRequestParams, SubscribeRequestParams,
-    Tool, UnsubscribeRequestParams,
+    CompletionInfo, ContentBlock, CustomRequest, CustomResult, ErrorCode, GetPromptRequestParams,
+    GetPromptResponse, Implementation, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, Reference, ServerCapabilities, ServerConfig,
+    SetLevelRequestParams, SubscribeRequestParams, Tool, UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -337,7 +337,7 @@ impl ServerHandler for McpServer {
     ) -> Result<CallToolResponse, ErrorData> {
         let Some((definition, listed)) = self.catalog.tool(&request.name) else {
             return Err(ErrorData::invalid_params(
-                format!("unknown tool: {}", request.name),
+                format!("unknown tool: {}", bounded(&request.name)),
                 None,
             ));
         };
@@ -440,7 +440,7 @@ impl ServerHandler for McpServer {
     ) -> Result<GetPromptResponse, ErrorData> {
         let Some(definition) = self.catalog.prompt(&request.name) else {
             return Err(ErrorData::invalid_params(
-                format!("unknown prompt: {}", request.name),
+                format!("unknown prompt: {}", bounded(&request.name)),
                 None,
             ));
         };
@@ -458,7 +458,7 @@ impl ServerHandler for McpServer {
                 Some(prompt) => prompt.completions,
                 None => {
                     return Err(ErrorData::invalid_params(
-                        format!("unknown prompt: {}", reference.name),
+                        format!("unknown prompt: {}", bounded(&reference.name)),
                         None,
                     ))
                 }
@@ -481,6 +481,18 @@ impl ServerHandler for McpServer {
         Ok(CompleteResult::new(info))
     }
 
+    // rmcp hands over a request of a method it knows whose params do not fit
+    // that method (`tools/call` with `arguments: "Paris"`, a numeric `name`,
+    // no params) as a custom request; its default answer, method not found
+    // named by the method alone, would say the method does not exist.
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, ErrorData> {
+        Err(unrouted_request(&request))
+    }
+
     // The layer above ([`super::TracedServer`]) records the level for
     // [`super::BackChannel::log`]; accepting it is all that is left here.
     async fn set_level(
@@ -492,8 +504,70 @@ impl ServerHandler for McpServer {
     }
 }
 
+/// The methods this server answers; a request of one of them that rmcp could
+/// not route had params that do not fit it.
+const SERVED_METHODS: &[&str] = &[
+    "initialize",
+    "ping",
+    "tools/list",
+    "tools/call",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+    "resources/subscribe",
+    "resources/unsubscribe",
+    "prompts/list",
+    "prompts/get",
+    "completion/complete",
+    "logging/setLevel",
+];
+
+/// The JSON-RPC error for a request rmcp could not route: invalid params
+/// (-32602) saying what does not fit for a method this server answers,
+/// method not found (-32601) naming the method otherwise.
+fn unrouted_request(request: &CustomRequest) -> ErrorData {
+    let method = request.method.as_str();
+    if !SERVED_METHODS.contains(&method) {
+        return ErrorData::new(
+            ErrorCode::METHOD_NOT_FOUND,
+            format!("method not found: {}", bounded(method)),
+            None,
+        );
+    }
+    let why = match (method, &request.params) {
+        (_, None) => "params are missing".to_string(),
+        ("tools/call", Some(params)) => {
+            match serde_json::from_value::<CallToolRequestParams>(params.clone()) {
+                Err(error) => error.to_string(),
+                Ok(_) => "params do not fit the method".to_string(),
+            }
+        }
+        (_, Some(params)) if !params.is_object() => "params must be an object".to_string(),
+        (_, Some(_)) => "params do not fit the method".to_string(),
+    };
+    ErrorData::invalid_params(format!("invalid params for {method}: {why}"), None)
+}
+
+/// Longest part of a client-chosen name echoed back in an error message.
+const ECHOED_NAME_BYTES: usize = 256;
+
+/// `name` as an error message echoes it: whole when short, else its first
+/// [`ECHOED_NAME_BYTES`] bytes (cut on a character boundary) and its length,
+/// so a client sending a huge name gets neither its name back nor a huge
+/// span status.
+fn bounded(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.len() <= ECHOED_NAME_BYTES {
+        return name.into();
+    }
+    let mut end = ECHOED_NAME_BYTES;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &name[..end], name.len()).into()
+}
+
 fn unknown_resource(uri: &str) -> ErrorData {
-    ErrorData::resource_not_found(format!("unknown resource: {uri}"), None)
+    ErrorData::resource_not_found(format!("unknown resource: {}", bounded(uri)), None)
 }
 
 /// A prompt's or a resource's outcome as the JSON-RPC answer.
@@ -561,5 +635,42 @@ mod tests {
         assert_eq!(panic_message(&*payload), "bang");
         let payload: Box<dyn Any + Send> = Box::new(42);
         assert_eq!(panic_message(&*payload), "non-text panic payload");
+    }
+
+    #[test]
+    fn echoed_names_are_cut_on_a_character_boundary_with_their_length() {
+        assert_eq!(bounded("get_humidity"), "get_humidity");
+        let exact = "x".repeat(ECHOED_NAME_BYTES);
+        assert_eq!(bounded(&exact), exact);
+        // 'é' is two bytes: byte 256 falls inside one.
+        let long = format!("x{}", "é".repeat(200));
+        let cut = bounded(&long);
+        assert_eq!(cut, format!("x{}… (401 bytes)", "é".repeat(127)));
+    }
+
+    #[test]
+    fn unrouted_requests_of_served_methods_are_invalid_params() {
+        let bad = CustomRequest::new(
+            "tools/call",
+            Some(serde_json::json!({"name": "get_weather", "arguments": "Paris"})),
+        );
+        let error = unrouted_request(&bad);
+        assert_eq!(error.code, ErrorCode::INVALID_PARAMS);
+        assert!(
+            error
+                .message
+                .starts_with("invalid params for tools/call: invalid type"),
+            "{}",
+            error.message
+        );
+        let missing = unrouted_request(&CustomRequest::new("prompts/get", None));
+        assert_eq!(missing.code, ErrorCode::INVALID_PARAMS);
+        assert_eq!(
+            missing.message,
+            "invalid params for prompts/get: params are missing"
+        );
+        let unknown = unrouted_request(&CustomRequest::new("no/such", None));
+        assert_eq!(unknown.code, ErrorCode::METHOD_NOT_FOUND);
+        assert_eq!(unknown.message, "method not found: no/such");
     }
 }
