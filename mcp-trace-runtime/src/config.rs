@@ -328,11 +328,40 @@ pub struct OtlpTarget {
     pub endpoint_is_default: bool,
 }
 
+/// `endpoint` as warnings and `Debug` show it: credentials in the URL's
+/// user info and its query (`https://user:key@host/…?token=…`) are hidden.
+///
+/// ```
+/// use mcp_trace_runtime::config::shown_endpoint;
+/// assert_eq!(shown_endpoint("https://u:k@otel.example/v1/traces?token=t"), "https://***@otel.example/v1/traces?***");
+/// assert_eq!(shown_endpoint("http://127.0.0.1:4318/v1/traces"), "http://127.0.0.1:4318/v1/traces");
+/// ```
+pub fn shown_endpoint(endpoint: &str) -> String {
+    let (before_query, query) = match endpoint.split_once('?') {
+        Some((before, _)) => (before, "?***"),
+        None => (endpoint, ""),
+    };
+    let (scheme, rest) = before_query
+        .split_once("://")
+        .map_or(("", before_query), |(scheme, rest)| (scheme, rest));
+    let (authority, path) = rest.find('/').map_or((rest, ""), |at| rest.split_at(at));
+    let authority = match authority.rsplit_once('@') {
+        Some((_, host)) => format!("***@{host}"),
+        None => authority.to_string(),
+    };
+    let scheme = if scheme.is_empty() {
+        String::new()
+    } else {
+        format!("{scheme}://")
+    };
+    format!("{scheme}{authority}{path}{query}")
+}
+
 impl fmt::Debug for OtlpTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let header_names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
         f.debug_struct("OtlpTarget")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &shown_endpoint(&self.endpoint))
             .field("protocol", &self.protocol)
             .field("headers", &header_names)
             .field("timeout", &self.timeout)

@@ -282,7 +282,7 @@ async fn an_unreachable_backend_costs_a_warning_and_a_count_not_the_program() {
     let guard = install(config(&[
         (
             "OTEL_EXPORTER_OTLP_ENDPOINT",
-            &format!("http://127.0.0.1:{closed_port}"),
+            &format!("http://collector-user:collector-pass@127.0.0.1:{closed_port}"),
         ),
         ("OTEL_EXPORTER_OTLP_TIMEOUT", "2000"),
     ]))
@@ -300,6 +300,17 @@ async fn an_unreachable_backend_costs_a_warning_and_a_count_not_the_program() {
     assert_eq!(health.failed(), 6, "{health:?}");
     assert_eq!(health.exported(), 0);
     assert!(health.destination.contains(&closed_port.to_string()));
+    // What the warning and the loss line name: credentials in the URL hidden.
+    assert!(
+        health.destination.contains("***@127.0.0.1"),
+        "{}",
+        health.destination
+    );
+    assert!(
+        !health.destination.contains("collector-pass"),
+        "{}",
+        health.destination
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -415,4 +426,63 @@ fn a_full_logs_queue_drops_records_and_counts_every_one() {
         100,
         "every record failed or dropped: {health:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_log_values_are_cut_like_captured_ones() {
+    use opentelemetry::logs::{LogRecord as _, Logger as _, LoggerProvider as _, Severity};
+    let switches = testing::exclusive();
+    switches.set_value_length_limit(100);
+    let collector = Collector::start("127.0.0.1:0").await.unwrap();
+    let mut config = config(&[("OTEL_LOGS_EXPORTER", "none")]);
+    config
+        .logs
+        .extra_otlp
+        .push(mcp_trace_runtime::config::OtlpTarget::http_logs(
+            &collector.endpoint(),
+        ));
+    let (provider, _) = mcp_trace_runtime::export::build_logger_provider(&config).unwrap();
+    let trace = testing::trace();
+    tokio::task::spawn_blocking(move || {
+        let logger = provider.logger("cut-test");
+        let mut record = logger.create_log_record();
+        record.set_severity_number(Severity::Info);
+        record.set_severity_text("INFO");
+        record.set_body(format!("looking up {}", "é".repeat(1 << 19)).into());
+        record.add_attribute("location", "x".repeat(1 << 20));
+        record.add_attribute("days", 3_i64);
+        record.add_attribute("city", "Oslo");
+        let context = trace.context();
+        let span = opentelemetry::trace::TraceContextExt::span(&context);
+        let ids = span.span_context();
+        record.set_trace_context(ids.trace_id(), ids.span_id(), Some(ids.trace_flags()));
+        logger.emit(record);
+        provider.shutdown().unwrap();
+        ids.trace_id().to_string()
+    })
+    .await
+    .map(|trace_id| {
+        let logs = collector.logs_of_trace(&trace_id);
+        assert_eq!(
+            logs.len(),
+            1,
+            "the record keeps its trace: {:?}",
+            collector.logs()
+        );
+        let log = &logs[0];
+        let body = log.body.as_str();
+        assert!(
+            body.len() <= 100 && body.starts_with("looking up é"),
+            "{body}"
+        );
+        let location = log.attributes["location"].as_str().unwrap();
+        assert!(
+            location.len() <= 100 && location.contains("…[truncated "),
+            "{location}"
+        );
+        assert_eq!(log.attributes["days"], 3);
+        assert_eq!(log.attributes["city"], "Oslo");
+        assert_eq!(log.severity_text, "INFO");
+    })
+    .unwrap();
 }

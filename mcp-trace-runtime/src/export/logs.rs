@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use opentelemetry::logs::Severity;
+use opentelemetry::logs::{AnyValue, LogRecord as _, Logger as _, LoggerProvider as _, Severity};
 use opentelemetry::InstrumentationScope;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::logs::{
@@ -22,7 +22,7 @@ use super::{
     resource, ConsoleExporter, ExportHealth, JsonLinesFileExporter, OtlpLogExporter,
     ReportingExporter,
 };
-use crate::config::{BatchSettings, Config};
+use crate::config::{shown_endpoint, BatchSettings, Config};
 use crate::error::Error;
 
 /// Builds the logger provider for `config.logs` without installing it: one
@@ -59,7 +59,10 @@ pub(crate) fn build_logger_provider_with_file(
     file: Option<JsonLinesFileExporter>,
 ) -> Result<(SdkLoggerProvider, Vec<Arc<ExportHealth>>), Error> {
     let logs = &config.logs;
-    let mut builder = SdkLoggerProvider::builder().with_resource(resource(config));
+    // First: every destination sees the record with its long values cut.
+    let mut builder = SdkLoggerProvider::builder()
+        .with_resource(resource(config))
+        .with_log_processor(CutLongValues);
     let mut health = Vec::new();
     if let (Some(file), Some(path)) = (file, &logs.file) {
         builder = reported(
@@ -83,7 +86,7 @@ pub(crate) fn build_logger_provider_with_file(
             &mut health,
             logs.batch,
             OtlpLogExporter::new("OTLP logs", otlp)?,
-            format!("the OTLP collector at {}", otlp.endpoint),
+            format!("the OTLP collector at {}", shown_endpoint(&otlp.endpoint)),
             hint,
         );
     }
@@ -93,7 +96,7 @@ pub(crate) fn build_logger_provider_with_file(
             &mut health,
             logs.batch,
             OtlpLogExporter::new("OTLP logs", extra)?,
-            format!("the OTLP collector at {}", extra.endpoint),
+            format!("the OTLP collector at {}", shown_endpoint(&extra.endpoint)),
             "Check that the collector runs.",
         );
     }
@@ -119,6 +122,91 @@ fn reported<E: LogExporter + 'static>(
         processor: batch(ReportingExporter::new(exporter, report.clone()), settings),
         health: report,
     })
+}
+
+/// Cuts a record's string body and attributes at the value length limit
+/// (`OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`), as spans' captured values are: a
+/// `tracing::info!(location = %location, …)` would otherwise export what the
+/// network sent, whole. The SDK record cannot change an attribute in place,
+/// so a record with a long value is rebuilt — only such a record.
+#[derive(Debug)]
+struct CutLongValues;
+
+impl CutLongValues {
+    fn too_long(value: &AnyValue, limit: usize) -> bool {
+        matches!(value, AnyValue::String(text) if text.as_str().len() > limit)
+    }
+
+    fn cut(value: &AnyValue, limit: usize) -> AnyValue {
+        match value {
+            AnyValue::String(text) if text.as_str().len() > limit => {
+                AnyValue::from(crate::settings::truncate(text.to_string(), limit))
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// A fresh record to rebuild into: from a provider with no processors,
+    /// made once.
+    fn blank() -> SdkLogRecord {
+        static BLANK: std::sync::OnceLock<SdkLogRecord> = std::sync::OnceLock::new();
+        BLANK
+            .get_or_init(|| {
+                SdkLoggerProvider::builder()
+                    .build()
+                    .logger("mcp-trace")
+                    .create_log_record()
+            })
+            .clone()
+    }
+}
+
+impl LogProcessor for CutLongValues {
+    fn emit(&self, record: &mut SdkLogRecord, _scope: &InstrumentationScope) {
+        let limit = crate::settings::value_length_limit();
+        let long_body = record
+            .body()
+            .is_some_and(|body| Self::too_long(body, limit));
+        let long_attribute = record
+            .attributes_iter()
+            .any(|(_, value)| Self::too_long(value, limit));
+        if !long_body && !long_attribute {
+            return;
+        }
+        let mut cut = Self::blank();
+        if let Some(name) = record.event_name() {
+            cut.set_event_name(name);
+        }
+        if let Some(target) = record.target() {
+            cut.set_target(target.clone());
+        }
+        if let Some(time) = record.timestamp() {
+            cut.set_timestamp(time);
+        }
+        if let Some(time) = record.observed_timestamp() {
+            cut.set_observed_timestamp(time);
+        }
+        if let Some(text) = record.severity_text() {
+            cut.set_severity_text(text);
+        }
+        if let Some(number) = record.severity_number() {
+            cut.set_severity_number(number);
+        }
+        if let Some(context) = record.trace_context() {
+            cut.set_trace_context(context.trace_id, context.span_id, context.trace_flags);
+        }
+        if let Some(body) = record.body() {
+            cut.set_body(Self::cut(body, limit));
+        }
+        for (key, value) in record.attributes_iter() {
+            cut.add_attribute(key.clone(), Self::cut(value, limit));
+        }
+        *record = cut;
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
 }
 
 /// A destination's batch processor that counts the records handed to it in

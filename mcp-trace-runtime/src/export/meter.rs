@@ -7,7 +7,7 @@ use std::sync::Arc;
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 
 use super::{resource, ExportHealth, ReportingMetricExporter};
-use crate::config::Config;
+use crate::config::{shown_endpoint, Config};
 use crate::error::Error;
 
 /// Builds the meter provider for `config.metrics` without installing it
@@ -33,7 +33,7 @@ pub fn build_meter_provider(
         .map(|extra| (extra, "Check that the collector runs."));
     for (target, hint) in destinations.chain(extras) {
         let report = ExportHealth::new_metrics(
-            format!("the OTLP collector at {}", target.endpoint),
+            format!("the OTLP collector at {}", shown_endpoint(&target.endpoint)),
             hint.to_string(),
         );
         health.push(report.clone());

@@ -95,7 +95,7 @@ pub use otlp_wire::{encode_logs_request, encode_trace_request};
 use pipeline::SpanPipeline;
 pub use reporting::{ExportHealth, ReportingExporter, ReportingMetricExporter};
 
-use crate::config::{BatchSettings, Config, OtlpTarget, Protocol, SamplerSetting};
+use crate::config::{shown_endpoint, BatchSettings, Config, OtlpTarget, Protocol, SamplerSetting};
 use crate::error::Error;
 use crate::settings::{self, Mode};
 
@@ -350,7 +350,7 @@ fn build_provider_with_file(
                 "Langfuse",
                 &langfuse::otlp_target(langfuse),
             )?),
-            format!("Langfuse at {}", langfuse.endpoint),
+            format!("Langfuse at {}", shown_endpoint(&langfuse.endpoint)),
             "Check LANGFUSE_BASE_URL (or LANGFUSE_HOST) and the keys.",
         );
     }
@@ -366,7 +366,7 @@ fn build_provider_with_file(
             &mut health,
             config.span_batch,
             OtlpSpanExporter::new("OTLP", otlp)?,
-            format!("the OTLP collector at {}", otlp.endpoint),
+            format!("the OTLP collector at {}", shown_endpoint(&otlp.endpoint)),
             hint,
         );
     }
@@ -376,7 +376,7 @@ fn build_provider_with_file(
             &mut health,
             config.span_batch,
             OtlpSpanExporter::new("OTLP", extra)?,
-            format!("the OTLP collector at {}", extra.endpoint),
+            format!("the OTLP collector at {}", shown_endpoint(&extra.endpoint)),
             "Check that the collector runs.",
         );
     }
