@@ -72,11 +72,13 @@ pub fn example(name: &str) -> PathBuf {
     path
 }
 
-/// A running `weather-server` child; killed when dropped.
+/// A running `weather-server` child; killed when dropped. Its stderr is
+/// passed through to the test's and kept for [`WeatherServer::stop_with_stderr`].
 pub struct WeatherServer {
     child: Child,
     /// The MCP endpoint, e.g. `http://127.0.0.1:41234/weather`.
     pub url: String,
+    stderr: tokio::task::JoinHandle<String>,
 }
 
 const ENDPOINT_LINE: &str = "Streamable HTTP endpoint available at ";
@@ -92,8 +94,20 @@ impl WeatherServer {
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .kill_on_drop(true);
         let mut child = command.spawn().expect("weather-server starts");
+        let mut stderr_lines =
+            BufReader::new(child.stderr.take().expect("stderr is piped")).lines();
+        let stderr = tokio::spawn(async move {
+            let mut kept = String::new();
+            while let Ok(Some(line)) = stderr_lines.next_line().await {
+                eprintln!("{line}");
+                kept.push_str(&line);
+                kept.push('\n');
+            }
+            kept
+        });
         let stdout = child.stdout.take().expect("stdout is piped");
         let mut lines = BufReader::new(stdout).lines();
         let url = tokio::time::timeout(Duration::from_secs(30), async {
@@ -108,21 +122,31 @@ impl WeatherServer {
         .expect("weather-server printed its endpoint within 30 s");
         // Keep draining stdout so the server never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        WeatherServer { child, url }
+        WeatherServer { child, url, stderr }
     }
 
     /// Sends SIGTERM and waits for the exit (the server flushes its spans first).
-    pub async fn stop(mut self) -> ExitStatus {
+    pub async fn stop(self) -> ExitStatus {
+        self.stop_with_stderr().await.0
+    }
+
+    /// [`WeatherServer::stop`], and everything the server wrote to stderr.
+    pub async fn stop_with_stderr(mut self) -> (ExitStatus, String) {
         if let Some(pid) = self.child.id() {
             let _ = Command::new("kill")
                 .args(["-TERM", &pid.to_string()])
                 .status()
                 .await;
         }
-        tokio::time::timeout(Duration::from_secs(20), self.child.wait())
+        let status = tokio::time::timeout(Duration::from_secs(20), self.child.wait())
             .await
             .expect("weather-server stops within 20 s of SIGTERM")
-            .expect("weather-server exit status")
+            .expect("weather-server exit status");
+        let stderr = tokio::time::timeout(Duration::from_secs(5), self.stderr)
+            .await
+            .expect("stderr ends with the process")
+            .unwrap_or_default();
+        (status, stderr)
     }
 }
 
