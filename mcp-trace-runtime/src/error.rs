@@ -55,4 +55,12 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A flush, or the flush at shutdown, did not finish in time (a
+    /// collector that hangs or keeps refusing): what was lost is counted and
+    /// reported on its own.
+    #[error("flushing the exporters did not finish: {reason}")]
+    Flush {
+        /// What the providers said.
+        reason: String,
+    },
 }

@@ -161,7 +161,7 @@ async fn call(http: &reqwest::Client, url: &str, id: &str) {
     assert_eq!(answer["result"]["isError"], false, "call {id}: {answer}");
 }
 
-/// `N span(s) lost for DEST: F could not be exported, D dropped …; E exported.`
+/// `N span(s) lost for DEST: F could not be exported, D never sent …; E exported.`
 fn loss_line(stderr: &str) -> Option<(u64, u64, u64)> {
     let line = stderr
         .lines()
@@ -176,7 +176,7 @@ fn loss_line(stderr: &str) -> Option<(u64, u64, u64)> {
     };
     Some((
         number_before(" could not be exported"),
-        number_before(" dropped while"),
+        number_before(" never sent"),
         number_before(" exported."),
     ))
 }
@@ -270,4 +270,49 @@ async fn every_collector_fault_leaves_calls_answered_and_every_span_accounted_fo
         "faults: {} calls answered; {exported} spans exported, {failed} failed, {dropped} dropped",
         CALLS * phases.len()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_collector_delays_the_exit_by_one_shutdown_timeout_not_one_per_signal() {
+    let collector = FaultyCollector::start().await;
+    collector.set(Fault::Hang);
+    let server = WeatherServer::start(
+        &["--stateless"],
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.endpoint),
+            // Longer than the server's 5 s shutdown: only that bounds the exit.
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "60000"),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+            ("OTEL_BLRP_SCHEDULE_DELAY", "100"),
+            ("OTEL_METRICS_EXPORTER", "none"),
+        ],
+    )
+    .await;
+    let http = reqwest::Client::new();
+    for n in 0..5 {
+        call(&http, &server.url, &format!("hang-{n}")).await;
+    }
+    // Spans and log records each have an export hanging.
+    tokio::time::timeout(Duration::from_secs(15), async {
+        while collector.attempts.load(Ordering::SeqCst) < 2 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("spans and logs both tried the collector");
+    let signalled = std::time::Instant::now();
+    let (status, stderr) = server.stop_with_stderr().await;
+    let took = signalled.elapsed();
+    assert!(status.success(), "{status}\n{stderr}");
+    // One 5 s shutdown for both signals at once (one after the other: 10 s);
+    // the margin is for a loaded machine, not for a second timeout.
+    assert!(
+        took < Duration::from_secs(9),
+        "exit {took:?} after SIGTERM\n{stderr}"
+    );
+    assert!(
+        stderr.contains("flushing the exporters did not finish"),
+        "{stderr}"
+    );
+    eprintln!("hanging collector: exit {took:?} after SIGTERM");
 }

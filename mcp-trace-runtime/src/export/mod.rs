@@ -135,9 +135,8 @@ impl Guard {
     /// Exports every span finished so far (and the metrics and log records
     /// recorded so far), waiting for the exporters.
     pub fn force_flush(&self) -> Result<(), Error> {
-        let flush_error = |error: &dyn std::fmt::Display| Error::Exporter {
-            destination: "all".into(),
-            reason: format!("flush failed: {error}"),
+        let flush_error = |error: &dyn std::fmt::Display| Error::Flush {
+            reason: error.to_string(),
         };
         if let Some(provider) = &self.provider {
             provider
@@ -171,18 +170,34 @@ impl Guard {
         if let Some(bridges) = self.bridges.take() {
             crate::logs::unpublish(bridges);
         }
-        let metrics_result = self
-            .meter_provider
-            .take()
-            .map(|meter_provider| meter_provider.shutdown_with_timeout(timeout));
-        let logs_result = self
-            .logger_provider
-            .take()
-            .map(|logger_provider| logger_provider.shutdown_with_timeout(timeout));
+        // All three at once, so `timeout` bounds the whole shutdown: one
+        // after the other, a hanging collector made it three timeouts.
+        let (meter_provider, logger_provider) =
+            (self.meter_provider.take(), self.logger_provider.take());
         let Some(provider) = self.provider.take() else {
             return Ok(());
         };
-        let result = provider.shutdown_with_timeout(timeout);
+        let (result, metrics_result, logs_result) = std::thread::scope(|scope| {
+            let metrics = scope.spawn(move || {
+                meter_provider.map(|provider| provider.shutdown_with_timeout(timeout))
+            });
+            let logs = scope.spawn(move || {
+                logger_provider.map(|provider| provider.shutdown_with_timeout(timeout))
+            });
+            let spans = provider.shutdown_with_timeout(timeout);
+            let failed = || {
+                Some(Err(
+                    opentelemetry_sdk::error::OTelSdkError::InternalFailure(
+                        "shutdown panicked".into(),
+                    ),
+                ))
+            };
+            (
+                spans,
+                metrics.join().unwrap_or_else(|_| failed()),
+                logs.join().unwrap_or_else(|_| failed()),
+            )
+        });
         for health in &self.health {
             health.report_losses();
         }
@@ -204,9 +219,8 @@ impl Guard {
         result
             .and(metrics_result)
             .and(logs_result)
-            .map_err(|error| Error::Exporter {
-                destination: "all".into(),
-                reason: format!("shutdown incomplete: {error}"),
+            .map_err(|error| Error::Flush {
+                reason: error.to_string(),
             })
     }
 }

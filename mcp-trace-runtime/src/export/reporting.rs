@@ -71,11 +71,11 @@ impl ExportHealth {
         self.failed.load(Ordering::Relaxed)
     }
 
-    /// Spans (or log records) dropped before any export: handed to the
-    /// destination's batch processor while its queue was full
-    /// (`OTEL_BSP_MAX_QUEUE_SIZE` / `OTEL_BLRP_MAX_QUEUE_SIZE`). Exact once
-    /// the processor has shut down; before, it also counts those still
-    /// queued.
+    /// Spans (or log records) handed to the destination's batch processor
+    /// that were neither exported nor failed: dropped while its queue was
+    /// full (`OTEL_BSP_MAX_QUEUE_SIZE` / `OTEL_BLRP_MAX_QUEUE_SIZE`), or
+    /// still unsent when shutdown gave up on a hanging export. Exact once
+    /// the processor has shut down; before, it also counts those queued.
     pub fn dropped(&self) -> u64 {
         let settled = self.exported() + self.failed();
         self.handed_over
@@ -132,7 +132,7 @@ impl ExportHealth {
         if failed > 0 || dropped > 0 {
             eprintln!(
                 "mcp-trace: {} {items} lost for {}: {failed} could not be exported, {dropped} \
-                 dropped while the export queue was full (raise {queue} if that number is not 0); \
+                 never sent (the export queue was full — see {queue} — or shutdown ended first); \
                  {} exported.",
                 failed + dropped,
                 self.destination,
