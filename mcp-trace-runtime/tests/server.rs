@@ -568,6 +568,43 @@ async fn other_paths_are_not_found() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_loopback_and_listed_origins_are_served() {
+    let initialize: Value = serde_json::from_str(INITIALIZE).unwrap();
+    let server = Running::start(HttpOptions {
+        allowed_origins: vec!["https://app.example".into()],
+        ..HttpOptions::at("/mcp")
+    })
+    .await;
+    let raw = Raw::new(&server.url);
+    for (origin, status) in [
+        ("http://evil.example", 403),
+        ("https://app.example.evil", 403),
+        ("null", 403),
+        ("http://localhost:6274", 200),
+        ("http://127.0.0.1:3000", 200),
+        ("https://app.example", 200),
+    ] {
+        let answered = raw.post(&initialize, &[("origin", origin)]).await;
+        assert_eq!(answered.status(), status, "Origin: {origin}");
+    }
+    // Not from a browser: no Origin, no check.
+    assert_eq!(raw.post(&initialize, &[]).await.status(), 200);
+    server.shut_down().await;
+
+    let any = Running::start(HttpOptions {
+        allowed_origins: vec!["*".into()],
+        ..HttpOptions::at("/mcp")
+    })
+    .await;
+    let raw = Raw::new(&any.url);
+    let answered = raw
+        .post(&initialize, &[("origin", "http://evil.example")])
+        .await;
+    assert_eq!(answered.status(), 200);
+    any.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_loopback_and_listed_hosts_are_served() {
     let initialize = json!({
         "jsonrpc": "2.0", "id": 1, "method": "initialize",

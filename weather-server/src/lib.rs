@@ -46,6 +46,9 @@ pub struct ServerArgs {
     /// Accept this Host header too (repeatable); loopback names are always accepted.
     #[arg(long = "allow-host", value_name = "HOST")]
     pub allow_hosts: Vec<String>,
+    /// Accept this browser Origin too, as scheme://host[:port] (repeatable; "*" for any); loopback origins are always accepted.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<String>,
 }
 
 /// The MCP server: the seed's two weather tools (exactly those, as
@@ -121,6 +124,7 @@ pub async fn serve_server(
     let options = HttpOptions {
         stateless: args.stateless,
         allowed_hosts: args.allow_hosts.clone(),
+        allowed_origins: args.allow_origins.clone(),
         ..HttpOptions::at(args.path.clone())
     };
     serve_http(server, listener, options, shutdown).await?;

@@ -31,6 +31,16 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// After the requests drained, how long connections get to close by themselves.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The origins of pages on this machine, always accepted.
+const LOOPBACK_ORIGINS: [&str; 6] = [
+    "http://localhost:*",
+    "http://127.0.0.1:*",
+    "http://[::1]:*",
+    "https://localhost:*",
+    "https://127.0.0.1:*",
+    "https://[::1]:*",
+];
+
 /// How [`serve_http`] serves.
 ///
 /// ```
@@ -56,6 +66,13 @@ pub struct HttpOptions {
     /// (403) against DNS rebinding; list your public names here when serving
     /// beyond the local machine, or `"*"` to accept any host.
     pub allowed_hosts: Vec<String>,
+    /// Browser `Origin`s accepted besides the loopback ones (`http://` and
+    /// `https://` `localhost`, `127.0.0.1`, `[::1]`, any port), as
+    /// `scheme://host[:port]` (`:*` for any port), or `"*"` to accept any.
+    /// A request carrying another `Origin` is refused (403), as the MCP
+    /// specification asks against DNS rebinding; requests without one (not
+    /// from a browser) pass.
+    pub allowed_origins: Vec<String>,
     /// Connections served at once (default 1024); further ones wait in the
     /// listen backlog until one closes. HTTP/1 answers one request at a time
     /// per connection, so this also bounds the calls being answered at once.
@@ -95,6 +112,7 @@ impl Default for HttpOptions {
             path: "/mcp".to_string(),
             stateless: false,
             allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
             max_connections: crate::http_server::DEFAULT_MAX_CONNECTIONS,
             max_sessions: 1024,
             session_idle_timeout: Duration::from_secs(300),
@@ -159,6 +177,17 @@ where
         let mut hosts = config.allowed_hosts.clone();
         hosts.extend(options.allowed_hosts.iter().cloned());
         config = config.with_allowed_hosts(hosts);
+    }
+    if options.allowed_origins.iter().any(|origin| origin == "*") {
+        config = config.disable_allowed_origins();
+    } else {
+        let origins = LOOPBACK_ORIGINS
+            .iter()
+            .map(|origin| origin.to_string())
+            .chain(options.allowed_origins.iter().cloned());
+        config = config
+            .with_allowed_origins(origins)
+            .enforce_origin_validation();
     }
     config.max_request_body_bytes = options.max_body_bytes;
     let sessions = config.cancellation_token.clone();
