@@ -203,6 +203,7 @@ pub async fn serve(collector: &str) -> std::process::ExitCode {
         stdio: false,
         stateless: false,
         allow_hosts: Vec::new(),
+        allow_origins: Vec::new(),
     };
     let signal = mcp_trace_runtime::server::shutdown_signal();
     let stop = async {
