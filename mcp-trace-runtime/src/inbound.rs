@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -20,6 +21,7 @@ use rmcp::model::{CallToolResult, ErrorCode, Extensions, NotificationMetaObject}
 use rmcp::service::{NotificationContext, Peer, RequestContext, ServiceRole};
 use rmcp::{ErrorData, RoleServer};
 use serde_json::{Map, Value};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::caller::Caller;
@@ -124,6 +126,46 @@ impl<'a> Received<'a> {
     }
 }
 
+/// Received messages being handled, process-wide: a server returns from
+/// serving only once the handlers it stopped have ended their spans, so the
+/// flush after it finds them finished.
+static OPEN: AtomicUsize = AtomicUsize::new(0);
+static ENDED: Notify = Notify::const_new();
+
+/// Counts one message as open until dropped.
+struct Open;
+
+impl Open {
+    fn new() -> Open {
+        OPEN.fetch_add(1, Ordering::SeqCst);
+        Open
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        if OPEN.fetch_sub(1, Ordering::SeqCst) == 1 {
+            ENDED.notify_waiters();
+        }
+    }
+}
+
+/// Waits, at most `timeout`, until no received message is being handled
+/// (their spans ended): what `serve_http` and `serve_io` do after stopping
+/// their sessions, whose cancelled handlers end their spans as they unwind.
+pub(crate) async fn all_ended(timeout: std::time::Duration) {
+    let _ = tokio::time::timeout(timeout, async {
+        loop {
+            let ended = ENDED.notified();
+            if OPEN.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            ended.await;
+        }
+    })
+    .await;
+}
+
 /// One received message being handled.
 pub(crate) struct Inbound {
     /// A second layer over the same message: trace nothing twice.
@@ -133,6 +175,7 @@ pub(crate) struct Inbound {
     span: Option<Context>,
     started: Instant,
     cancellation: Option<CancellationToken>,
+    _open: Open,
 }
 
 impl Inbound {
@@ -200,6 +243,7 @@ impl Inbound {
             span,
             started,
             cancellation: received.cancellation,
+            _open: Open::new(),
         }
     }
 
@@ -224,6 +268,7 @@ impl Inbound {
             span,
             started,
             cancellation,
+            _open: open,
             ..
         } = self;
         let cx = span.clone().unwrap_or_else(Context::current);
@@ -249,6 +294,7 @@ impl Inbound {
             },
         });
         finish(&operation, span.as_ref(), started, &ended);
+        drop(open);
         result
     }
 

@@ -912,3 +912,37 @@ async fn connections_beyond_the_maximum_wait_until_one_closes() {
     assert_eq!(status_line(&mut third).await, "HTTP/1.1 200 OK");
     server.shut_down().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_past_the_drain_timeout_is_cancelled_and_its_span_ended_before_serve_returns() {
+    let trace = mcp_trace_runtime::testing::trace();
+    let server = Running::start(HttpOptions {
+        drain_timeout: Duration::from_millis(300),
+        ..HttpOptions::at("/mcp")
+    })
+    .await;
+    let mut raw = Raw::new(&server.url);
+    raw.initialize().await;
+    let parent = trace.traceparent();
+    let slow = tokio::spawn(async move {
+        let message = json!({
+            "jsonrpc": "2.0", "id": 9, "method": "tools/call",
+            "params": call_params("whoami", json!({ "delay_ms": 60_000 })),
+        });
+        // Cut off by the shutdown: whatever it gets is not looked at.
+        let _ = raw
+            .post(&message, &[("traceparent", &parent)])
+            .await
+            .text()
+            .await;
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let took = server.shut_down().await;
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    // serve_http has returned: the stopped call's span must already be ended.
+    use mcp_trace_runtime::testing::SpanDataExt as _;
+    let spans = trace.spans();
+    let call = spans.find("tools/call whoami");
+    assert_eq!(call.attr_str("error.type"), Some("cancelled"), "{call:?}");
+    slow.abort();
+}

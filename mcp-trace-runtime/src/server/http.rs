@@ -26,8 +26,6 @@ use tower_service::Service;
 use super::traced::{traced, TracedServer};
 use crate::inbound::ClientAddress;
 
-/// How long shutdown waits for in-flight requests before cutting them off.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// After the requests drained, how long connections get to close by themselves.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -87,8 +85,12 @@ pub struct HttpOptions {
     /// answered `413 Payload Too Large` while it is read, before any parsing.
     pub max_body_bytes: usize,
     /// Longest a request body may take to arrive (default 30 s; the headers
-    /// have 30 s of their own): a slower one is cut off and answered 400.
+    /// have 30 s of their own): a slower one is cut off and answered 408.
     pub body_read_timeout: Duration,
+    /// At shutdown, how long the requests in flight get to be answered
+    /// (default 10 s) before their sessions are closed and their handlers
+    /// cancelled (their spans then end as cancelled).
+    pub drain_timeout: Duration,
 }
 
 impl HttpOptions {
@@ -118,6 +120,7 @@ impl Default for HttpOptions {
             session_idle_timeout: Duration::from_secs(300),
             max_body_bytes: 4 * 1024 * 1024,
             body_read_timeout: Duration::from_secs(30),
+            drain_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -125,7 +128,8 @@ impl Default for HttpOptions {
 /// Serves `handler` — any rmcp [`ServerHandler`], traced by
 /// [`traced`] here — as MCP Streamable HTTP on an already bound `listener`
 /// until `shutdown` resolves; then stops accepting, lets in-flight requests
-/// finish (for up to 10 s), closes the sessions and returns. Each session
+/// finish (for up to `options.drain_timeout`), closes the sessions, waits
+/// for their stopped handlers to end their spans and returns. Each session
 /// gets its own clone of `handler`.
 ///
 /// Binding is left to the caller so it can pick the address, use port 0 in
@@ -202,6 +206,7 @@ where
         body_read_timeout: options.body_read_timeout,
     };
     let max_connections = options.max_connections;
+    let drain_timeout = options.drain_timeout;
     if options.stateless {
         let config = config
             .with_legacy_session_mode(false)
@@ -213,6 +218,7 @@ where
             service,
             admission,
             max_connections,
+            drain_timeout,
             shutdown,
             stop_sessions,
         )
@@ -228,6 +234,7 @@ where
             service,
             admission,
             max_connections,
+            drain_timeout,
             shutdown,
             stop_sessions,
         )
@@ -310,6 +317,7 @@ async fn serve_mcp<H: ServerHandler, M: SessionManager>(
     service: StreamableHttpService<TracedServer<H>, M>,
     admission: Admission,
     max_connections: usize,
+    drain_timeout: Duration,
     shutdown: impl Future<Output = ()>,
     stop_sessions: impl FnOnce(),
 ) {
@@ -328,7 +336,7 @@ async fn serve_mcp<H: ServerHandler, M: SessionManager>(
         }
     };
     let wind_down = async {
-        let _ = tokio::time::timeout(DRAIN_TIMEOUT, in_flight.idle()).await;
+        let _ = tokio::time::timeout(drain_timeout, in_flight.idle()).await;
         // Only now: cancelling the sessions ends their open event streams
         // (GET), which would otherwise hold their connections open forever,
         // and would abort tool calls still running.
@@ -343,6 +351,9 @@ async fn serve_mcp<H: ServerHandler, M: SessionManager>(
         max_connections,
     )
     .await;
+    // The handlers stopped with their sessions end their spans as they
+    // unwind: only then may the caller flush.
+    crate::inbound::all_ended(CLOSE_TIMEOUT).await;
 }
 
 type RouteResponse = Response<TrackedBody>;

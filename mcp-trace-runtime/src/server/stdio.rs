@@ -90,7 +90,11 @@ where
         Err(_) if stopped.load(Ordering::Relaxed) => return Ok(()),
         Err(error) => return Err(error.into()),
     };
-    match running.waiting().await? {
+    let quit = running.waiting().await?;
+    // rmcp cancels the handlers still running when it quits; they end their
+    // spans as they unwind, before the caller flushes.
+    crate::inbound::all_ended(std::time::Duration::from_secs(2)).await;
+    match quit {
         rmcp::service::QuitReason::JoinError(error) => Err(error.into()),
         _ => Ok(()),
     }
