@@ -946,3 +946,58 @@ async fn a_call_past_the_drain_timeout_is_cancelled_and_its_span_ended_before_se
     assert_eq!(call.attr_str("error.type"), Some("cancelled"), "{call:?}");
     slow.abort();
 }
+
+static BUSY_NOW: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static BUSY_MOST: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts how many of its calls run at once.
+fn busy(_: Arguments) -> ToolFuture {
+    use std::sync::atomic::Ordering::SeqCst;
+    Box::pin(async {
+        let now = BUSY_NOW.fetch_add(1, SeqCst) + 1;
+        BUSY_MOST.fetch_max(now, SeqCst);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        BUSY_NOW.fetch_sub(1, SeqCst);
+        Ok(output_of("done"))
+    })
+}
+
+static BUSY: ToolDefinition = ToolDefinition {
+    name: "busy",
+    title: None,
+    description: "Takes 100 ms.",
+    hints: ToolHints {
+        read_only: None,
+        destructive: None,
+        idempotent: None,
+        open_world: None,
+    },
+    input_schema: || object_schema(json!({}), &[]),
+    call: busy,
+    output_schema: || None,
+    defined_at: "tests::server",
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_beyond_the_concurrency_limit_wait_for_a_turn() {
+    let server = McpServer::builder("limited", "0.1.0")
+        .tools(&[&BUSY])
+        .max_concurrent_calls(2)
+        .build()
+        .unwrap();
+    let (server_end, client_end) = tokio::io::duplex(64 * 1024);
+    let (read, write) = tokio::io::split(server_end);
+    tokio::spawn(serve_io(server, read, write, std::future::pending()));
+    let client = within(().serve(tokio::io::split(client_end)))
+        .await
+        .unwrap();
+    // Eight at once over one pipe, as a stdio client may send them.
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let peer = client.peer().clone();
+        calls.spawn(async move { peer.call_tool(CallToolRequestParams::new("busy")).await });
+    }
+    let results = within(calls.join_all()).await;
+    assert!(results.iter().all(|result| result.is_ok()), "{results:?}");
+    assert_eq!(BUSY_MOST.load(std::sync::atomic::Ordering::SeqCst), 2);
+}

@@ -22,6 +22,7 @@ use rmcp::model::{
 };
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData, RoleServer, ServerHandler};
+use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 use super::catalog::{Catalog, DuplicateName};
@@ -55,7 +56,14 @@ pub struct McpServer {
     catalog: Arc<Catalog>,
     notifier: Notifier,
     session: Arc<Session>,
+    /// Calls (tools, resource reads, prompts) running at once, over every
+    /// session: the rest wait for a turn.
+    calls: Arc<Semaphore>,
 }
+
+/// Calls an [`McpServer`] runs at once by default
+/// ([`McpServerBuilder::max_concurrent_calls`]).
+pub const DEFAULT_MAX_CONCURRENT_CALLS: usize = 256;
 
 /// A clone serves a new session: same registrations, no subscriptions yet.
 impl Clone for McpServer {
@@ -67,6 +75,7 @@ impl Clone for McpServer {
             catalog: self.catalog.clone(),
             notifier: self.notifier.clone(),
             session: Arc::default(),
+            calls: self.calls.clone(),
         }
     }
 }
@@ -94,9 +103,27 @@ pub struct McpServerBuilder {
     tools: Vec<&'static ToolDefinition>,
     resources: Vec<&'static ResourceDefinition>,
     prompts: Vec<&'static PromptDefinition>,
+    max_concurrent_calls: usize,
 }
 
 impl McpServerBuilder {
+    /// Runs at most `calls` tool calls, resource reads and prompt gets at
+    /// once, over all sessions (default [`DEFAULT_MAX_CONCURRENT_CALLS`]);
+    /// the rest wait for a turn. Over HTTP the connection limit bounds the
+    /// requests too; over stdio a client may send any number at once.
+    ///
+    /// ```
+    /// let server = mcp_trace_runtime::server::McpServer::builder("weather", "1.0.0")
+    ///     .max_concurrent_calls(32)
+    ///     .build()
+    ///     .expect("no registrations, no clash");
+    /// # drop(server);
+    /// ```
+    pub fn max_concurrent_calls(mut self, calls: usize) -> McpServerBuilder {
+        self.max_concurrent_calls = calls.max(1);
+        self
+    }
+
     /// Serves these tools (added to any given before).
     pub fn tools(mut self, tools: &[&'static ToolDefinition]) -> McpServerBuilder {
         self.tools.extend_from_slice(tools);
@@ -157,6 +184,7 @@ impl McpServerBuilder {
             catalog: Arc::new(catalog),
             notifier: Notifier::default(),
             session: Arc::default(),
+            calls: Arc::new(Semaphore::new(self.max_concurrent_calls)),
         })
     }
 }
@@ -192,6 +220,7 @@ impl McpServer {
             tools: Vec::new(),
             resources: Vec::new(),
             prompts: Vec::new(),
+            max_concurrent_calls: DEFAULT_MAX_CONCURRENT_CALLS,
         }
     }
 
@@ -342,7 +371,7 @@ impl ServerHandler for McpServer {
             ));
         };
         let call = (definition.call)(request.arguments.unwrap_or_default());
-        let result = match isolated(("tool", definition.name), call).await {
+        let result = match isolated(&self.calls, ("tool", definition.name), call).await {
             Ok(Ok(output)) => tool::result_of(output, listed.output_schema.as_deref()),
             // Per the spec, bad arguments are a tool execution error: the
             // model reads it and can correct its call.
@@ -393,7 +422,7 @@ impl ServerHandler for McpServer {
             uri: request.uri.clone(),
             variables,
         });
-        let contents = answer(isolated(("resource", &request.uri), read).await)?;
+        let contents = answer(isolated(&self.calls, ("resource", &request.uri), read).await)?;
         Ok(ReadResourceResult::new(contents).into())
     }
 
@@ -445,7 +474,7 @@ impl ServerHandler for McpServer {
             ));
         };
         let get = (definition.get)(request.arguments.unwrap_or_default());
-        Ok(answer(isolated(("prompt", definition.name), get).await)?.into())
+        Ok(answer(isolated(&self.calls, ("prompt", definition.name), get).await)?.into())
     }
 
     async fn complete(
@@ -588,12 +617,16 @@ fn answer<T>(outcome: Result<Result<T, CallError>, String>) -> Result<T, ErrorDa
 /// request scope and the current context (the SERVER span in native mode) go
 /// with the task: a spawned task inherits neither.
 ///
-/// `(kind, name)` names the registration in the message of a failure, which
-/// is only written when there is one.
+/// It waits for a turn among `calls` first. `(kind, name)` names the
+/// registration in the message of a failure, which is only written when
+/// there is one.
 async fn isolated<T: Send + 'static>(
+    calls: &Semaphore,
     (kind, name): (&str, &str),
     future: impl Future<Output = T> + Send + 'static,
 ) -> Result<T, String> {
+    // Never closed; a closed one would only mean no limit.
+    let _turn = calls.acquire().await.ok();
     let mut task = AbortOnDrop(tokio::spawn(bind_current(future)));
     match (&mut task.0).await {
         Ok(value) => Ok(value),

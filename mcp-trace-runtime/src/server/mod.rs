@@ -37,7 +37,7 @@ mod traced;
 pub use self::http::{serve_http, HttpOptions};
 pub use back_channel::BackChannel;
 pub use catalog::DuplicateName;
-pub use mcp_server::{McpServer, McpServerBuilder};
+pub use mcp_server::{McpServer, McpServerBuilder, DEFAULT_MAX_CONCURRENT_CALLS};
 pub use signal::shutdown_signal;
 pub use stdio::{serve_io, serve_stdio};
 pub use subscriptions::Notifier;
