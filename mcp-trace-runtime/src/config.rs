@@ -982,14 +982,18 @@ fn parse_propagators(value: &str) -> Result<Vec<Propagator>, Error> {
 
 /// Parses `key=value,key2=value2` with percent-decoded values (the format of
 /// `OTEL_RESOURCE_ATTRIBUTES` and `OTEL_EXPORTER_OTLP_HEADERS`). When
-/// `secret_values` is set, errors name the entry's position, never its text.
+/// `headers` is set (an `OTEL_EXPORTER_OTLP_*HEADERS` variable), values may
+/// hold credentials, so errors name the entry's position, never its text;
+/// and every entry must be a valid HTTP header (name and decoded value), so
+/// that a bad one is refused here, naming the variable, rather than when an
+/// exporter is built.
 fn parse_key_values(
     variable: &'static str,
     value: &str,
-    secret_values: bool,
+    headers: bool,
 ) -> Result<Vec<(String, String)>, Error> {
     let shown = |entry: &str| {
-        if secret_values {
+        if headers {
             "<redacted: may hold credentials>".to_string()
         } else {
             entry.to_string()
@@ -1011,7 +1015,26 @@ fn parse_key_values(
         let key = key.trim();
         let decoded = percent_encoding::percent_decode_str(raw.trim()).decode_utf8();
         match (key.is_empty(), decoded) {
-            (false, Ok(decoded)) => pairs.push((key.to_string(), decoded.into_owned())),
+            (false, Ok(decoded)) => {
+                if headers {
+                    let problem = if http::HeaderName::from_bytes(key.as_bytes()).is_err() {
+                        Some("is not a valid HTTP header name")
+                    } else if http::HeaderValue::from_str(&decoded).is_err() {
+                        Some("has a value that is not a valid HTTP header value once decoded")
+                    } else {
+                        None
+                    };
+                    if let Some(problem) = problem {
+                        return Err(Error::InvalidSetting {
+                            variable,
+                            value: shown(value),
+                            problem: format!("entry {} {problem}", index + 1),
+                            accepted: "a comma list of key=value pairs, values percent-encoded",
+                        });
+                    }
+                }
+                pairs.push((key.to_string(), decoded.into_owned()))
+            }
             _ => {
                 return Err(Error::InvalidSetting {
                     variable,
