@@ -606,14 +606,7 @@ async fn only_loopback_and_listed_origins_are_served() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_loopback_and_listed_hosts_are_served() {
-    let initialize = json!({
-        "jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-06-18",
-            "capabilities": {},
-            "clientInfo": { "name": "raw", "version": "0" },
-        },
-    });
+    let initialize: Value = serde_json::from_str(INITIALIZE).unwrap();
 
     let loopback_only = Running::start(HttpOptions::at("/mcp")).await;
     let raw = Raw::new(&loopback_only.url);

@@ -198,47 +198,32 @@ where
     let stop_sessions = move || sessions.cancel();
     let server = traced(handler);
     let factory = move || Ok(server.clone());
-    let mut admission = Admission {
+    let admission = Admission {
         path: options.path.into(),
         max_sessions: options.max_sessions,
         max_body_bytes: options.max_body_bytes,
         sessions: None,
         body_read_timeout: options.body_read_timeout,
     };
-    let max_connections = options.max_connections;
-    let drain_timeout = options.drain_timeout;
+    let mut serving = Serving {
+        admission,
+        max_connections: options.max_connections,
+        drain_timeout: options.drain_timeout,
+    };
     if options.stateless {
         let config = config
             .with_legacy_session_mode(false)
             .with_json_response(true);
         let service =
             StreamableHttpService::new(factory, Arc::new(NeverSessionManager::default()), config);
-        serve_mcp(
-            listener,
-            service,
-            admission,
-            max_connections,
-            drain_timeout,
-            shutdown,
-            stop_sessions,
-        )
-        .await;
+        serve_mcp(listener, service, serving, shutdown, stop_sessions).await;
     } else {
         let mut manager = LocalSessionManager::default();
         manager.session_config.keep_alive = Some(options.session_idle_timeout);
         let manager = Arc::new(manager);
-        admission.sessions = Some(Arc::clone(&manager));
+        serving.admission.sessions = Some(Arc::clone(&manager));
         let service = StreamableHttpService::new(factory, manager, config);
-        serve_mcp(
-            listener,
-            service,
-            admission,
-            max_connections,
-            drain_timeout,
-            shutdown,
-            stop_sessions,
-        )
-        .await;
+        serve_mcp(listener, service, serving, shutdown, stop_sessions).await;
     }
     Ok(())
 }
@@ -272,6 +257,13 @@ impl Refusal {
             }
         }
     }
+}
+
+/// How one `serve_http` serves, from [`HttpOptions`].
+struct Serving {
+    admission: Admission,
+    max_connections: usize,
+    drain_timeout: Duration,
 }
 
 /// What a request must pass before rmcp reads it, from [`HttpOptions`].
@@ -315,12 +307,15 @@ impl Admission {
 async fn serve_mcp<H: ServerHandler, M: SessionManager>(
     listener: TcpListener,
     service: StreamableHttpService<TracedServer<H>, M>,
-    admission: Admission,
-    max_connections: usize,
-    drain_timeout: Duration,
+    serving: Serving,
     shutdown: impl Future<Output = ()>,
     stop_sessions: impl FnOnce(),
 ) {
+    let Serving {
+        admission,
+        max_connections,
+        drain_timeout,
+    } = serving;
     let in_flight = Arc::new(InFlight::default());
     let admission = Arc::new(admission);
     let handle = {
