@@ -590,10 +590,9 @@ async fn bad_tool_input_is_answered_clearly_marked_as_an_error_and_harms_nothing
         Hostile {
             what: "arguments over the body limit",
             body: get_weather_body(11, json!({"location": "z".repeat(BODY_LIMIT + 1)})),
-            // Refused on its Content-Length, before the body is read.
             expect: Expect::Refused(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                &["Payload Too Large", "at most 4194304 bytes"],
+                &["Payload Too Large", "exceeds 4194304 bytes"],
             ),
         },
         Hostile {

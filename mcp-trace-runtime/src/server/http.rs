@@ -82,7 +82,8 @@ pub struct HttpOptions {
     /// A session without a request for this long is closed (default 5 min).
     pub session_idle_timeout: Duration,
     /// Largest request body in bytes (default 4 MiB): a larger one is
-    /// answered `413 Payload Too Large` while it is read, before any parsing.
+    /// answered `413 Payload Too Large` once the limit is read, before any
+    /// parsing (rmcp's limit).
     pub max_body_bytes: usize,
     /// Longest a request body may take to arrive (default 30 s; the headers
     /// have 30 s of their own): a slower one is cut off and answered 408.
@@ -201,7 +202,6 @@ where
     let admission = Admission {
         path: options.path.into(),
         max_sessions: options.max_sessions,
-        max_body_bytes: options.max_body_bytes,
         sessions: None,
         body_read_timeout: options.body_read_timeout,
     };
@@ -228,37 +228,6 @@ where
     Ok(())
 }
 
-/// Why a request is answered before rmcp reads it.
-enum Refusal {
-    /// Its `Content-Length` is over the limit (413; rmcp cuts a body without
-    /// one at the same limit while reading it).
-    TooLarge(usize),
-    /// A limit is reached (503, `Retry-After: 1`).
-    Busy(&'static str),
-}
-
-impl Refusal {
-    fn response(self) -> RouteResponse {
-        match self {
-            Refusal::TooLarge(limit) => plain(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("Payload Too Large: the request body may have at most {limit} bytes"),
-            ),
-            Refusal::Busy(reason) => {
-                let mut response = plain(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    format!("Service Unavailable: {reason}; retry shortly"),
-                );
-                response.headers_mut().insert(
-                    http::header::RETRY_AFTER,
-                    http::HeaderValue::from_static("1"),
-                );
-                response
-            }
-        }
-    }
-}
-
 /// How one `serve_http` serves, from [`HttpOptions`].
 struct Serving {
     admission: Admission,
@@ -270,25 +239,20 @@ struct Serving {
 struct Admission {
     path: Arc<str>,
     max_sessions: usize,
-    max_body_bytes: usize,
     /// The stateful server's sessions, to count them.
     sessions: Option<Arc<LocalSessionManager>>,
     body_read_timeout: Duration,
 }
 
 impl Admission {
-    /// Why `request` is refused, if it is, before rmcp reads it.
-    async fn refusal(&self, request: &Request<Incoming>) -> Option<Refusal> {
+    /// Why `request` is refused with 503, if it is, before rmcp reads it.
+    /// (An oversized body is not refused here on its `Content-Length`: an
+    /// answer before the body is read makes HTTP/1 clients that are still
+    /// sending it fail with a broken pipe instead of reading the 413, so
+    /// rmcp's limit, applied while reading and before parsing, answers it.)
+    async fn refusal(&self, request: &Request<Incoming>) -> Option<&'static str> {
         if request.method() != Method::POST {
             return None;
-        }
-        let announced = request
-            .headers()
-            .get(http::header::CONTENT_LENGTH)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.parse::<u64>().ok());
-        if announced.is_some_and(|length| length > self.max_body_bytes as u64) {
-            return Some(Refusal::TooLarge(self.max_body_bytes));
         }
         let opens_a_session = !request
             .headers()
@@ -297,7 +261,7 @@ impl Admission {
             Some(sessions)
                 if opens_a_session && sessions.sessions.read().await.len() >= self.max_sessions =>
             {
-                Some(Refusal::Busy("too many open sessions"))
+                Some("too many open sessions")
             }
             _ => None,
         }
@@ -362,8 +326,16 @@ async fn route<H: ServerHandler, M: SessionManager>(
     if !path_matches(request.uri().path(), &admission.path) {
         return Ok(plain(StatusCode::NOT_FOUND, "Not Found".into()));
     }
-    if let Some(refusal) = admission.refusal(&request).await {
-        return Ok(refusal.response());
+    if let Some(reason) = admission.refusal(&request).await {
+        let mut response = plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("Service Unavailable: {reason}; retry shortly"),
+        );
+        let retry = http::HeaderValue::from_static("1");
+        response
+            .headers_mut()
+            .insert(http::header::RETRY_AFTER, retry);
+        return Ok(response);
     }
     // POSTs carry JSON-RPC requests, whose response ends when the request is
     // answered; a GET is a session's open-ended event stream and is not waited for.
