@@ -12,8 +12,11 @@
 //! What the SDK's propagators cannot carry is kept beside them and written
 //! back on injection, for the trace it came with: the `random-trace-id` flag
 //! (Trace Context Level 2) and `tracestate` members whose keys the SDK's
-//! older grammar refuses. Outgoing `baggage` is cut to W3C's limits (8192
-//! bytes, 180 members) at member boundaries; an empty `tracestate` is not sent.
+//! older grammar refuses. Outgoing `baggage` is written from the context's
+//! baggage with every byte outside W3C's grammar percent-encoded (the SDK's
+//! propagator sends received properties back decoded) and cut to W3C's
+//! limits (8192 bytes, 180 members) at member boundaries; an empty
+//! `tracestate` is not sent.
 
 mod w3c;
 
@@ -23,6 +26,7 @@ mod tests;
 use std::borrow::Cow;
 
 use http::header::{HeaderMap, HeaderName, HeaderValue};
+use opentelemetry::baggage::{Baggage, BaggageExt};
 use opentelemetry::propagation::{Extractor, Injector, TextMapCompositePropagator};
 use opentelemetry::trace::{TraceContextExt, TraceId};
 use opentelemetry::Context;
@@ -229,7 +233,6 @@ pub fn with_user_and_session(
     user_id: Option<&str>,
     session_id: Option<&str>,
 ) -> Context {
-    use opentelemetry::baggage::BaggageExt;
     let mut entries = Vec::new();
     if let Some(user) = user_id {
         entries.push(opentelemetry::KeyValue::new("user.id", user.to_string()));
@@ -423,6 +426,7 @@ struct Received {
 struct Outgoing<'a> {
     received: Option<&'a Received>,
     tracestate: String,
+    baggage: &'a Baggage,
 }
 
 impl<'a> Outgoing<'a> {
@@ -434,6 +438,7 @@ impl<'a> Outgoing<'a> {
                 .get::<Received>()
                 .filter(|received| received.trace_id == span_context.trace_id()),
             tracestate: span_context.trace_state().header(),
+            baggage: cx.baggage(),
         }
     }
 
@@ -451,7 +456,8 @@ impl<'a> Outgoing<'a> {
                 }
                 _ => (!value.is_empty()).then_some(value),
             },
-            BAGGAGE => w3c::bounded_baggage(value),
+            // Written anew: the SDK's value can break W3C's grammar.
+            BAGGAGE => w3c::bounded_baggage(w3c::baggage_header(self.baggage)),
             _ => Some(value),
         }
     }

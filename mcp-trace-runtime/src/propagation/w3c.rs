@@ -12,7 +12,9 @@
 //! version-`00` `traceparent` with exact fields and the `tracestate` members
 //! it accepts.
 
+use opentelemetry::baggage::Baggage;
 use opentelemetry::trace::{SpanId, TraceId};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 use super::{MAX_BAGGAGE_MEMBERS, MAX_CONTEXT_VALUE_LEN, MAX_TRACESTATE_MEMBERS};
 
@@ -155,6 +157,46 @@ fn tracestate_value(value: &str) -> bool {
             .iter()
             .all(|b| (0x20..=0x7e).contains(b) && *b != b',' && *b != b'=')
         && bytes.last() != Some(&b' ')
+}
+
+/// What may stand unencoded in a baggage key or value: W3C's
+/// `baggage-octet` (visible ASCII but `"`, `,`, `;`, `\\`) without `=` and
+/// `%`, which the value's own grammar and percent-decoding give a meaning.
+const BAGGAGE_ESCAPED: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b',')
+    .add(b';')
+    .add(b'\\')
+    .add(b'=')
+    .add(b'%');
+
+/// What may stand unencoded in a member's properties: `;` between them and
+/// `=` within one keep their meaning there.
+const PROPERTY_ESCAPED: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b',').add(b'\\').add(b'%');
+
+/// `baggage` written from `baggage`, every byte outside W3C's grammar
+/// percent-encoded. The SDK's propagator percent-decodes a member's
+/// properties on the way in but writes them back as they are, so a property
+/// received as `%F0%9F%98%80` or `%2C` would leave as bytes no header may
+/// carry or as a `,` that splits the member; and it leaves `%` and `\\` in
+/// keys and values unencoded.
+pub(super) fn baggage_header(baggage: &Baggage) -> String {
+    let mut header = String::new();
+    for (name, (value, metadata)) in baggage {
+        if !header.is_empty() {
+            header.push(',');
+        }
+        header.extend(utf8_percent_encode(name.as_str().trim(), BAGGAGE_ESCAPED));
+        header.push('=');
+        header.extend(utf8_percent_encode(value.as_str().trim(), BAGGAGE_ESCAPED));
+        let properties = metadata.as_str().trim();
+        if !properties.is_empty() {
+            header.push(';');
+            header.extend(utf8_percent_encode(properties, PROPERTY_ESCAPED));
+        }
+    }
+    header
 }
 
 /// `baggage` as it may leave: at most [`MAX_CONTEXT_VALUE_LEN`] bytes and
