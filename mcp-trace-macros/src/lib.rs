@@ -10,8 +10,10 @@
 //! #[mcp_tool]            // register the tool (or #[mcp_resource], #[mcp_prompt]: one of them)
 //! #[with_otel_headers]   // enter the caller's trace context
 //! #[observe]             // open the observation span inside it
-//! async fn get_weather(location: String) -> Weather { … }
+//! async fn get_weather(location: String) -> Weather { /* … */ }
 //! ```
+
+#![warn(missing_docs)]
 
 use proc_macro::TokenStream;
 
@@ -68,7 +70,7 @@ pub fn with_otel_headers(args: TokenStream, item: TokenStream) -> TokenStream {
 ///     /// Number of days to forecast (1-7)
 ///     #[default(3)]
 ///     days: i64,
-/// ) -> Result<Forecast, ForecastError> { … }
+/// ) -> Result<Forecast, ForecastError> { /* … */ }
 ///
 /// // get_forecast::TOOL is its definition.
 /// ```
@@ -101,12 +103,12 @@ pub fn mcp_tool(args: TokenStream, item: TokenStream) -> TokenStream {
 /// #[mcp_resource(uri_template = "weather://{city}/forecast/{days}", mime_type = "application/json")]
 /// #[with_otel_headers]
 /// #[observe]
-/// async fn forecast(#[complete(cities)] city: String, days: u8) -> Result<String, WeatherError> { … }
+/// async fn forecast(#[complete(cities)] city: String, days: u8) -> Result<String, WeatherError> { /* … */ }
 ///
-/// fn cities(typed: &str) -> Vec<String> { … }
+/// fn cities(typed: &str) -> Vec<String> { /* … */ }
 ///
 /// #[mcp_resource(uri = "weather://stations", title = "Stations")]
-/// fn stations() -> String { … }
+/// fn stations() -> String { /* … */ }
 /// ```
 #[proc_macro_attribute]
 pub fn mcp_resource(args: TokenStream, item: TokenStream) -> TokenStream {

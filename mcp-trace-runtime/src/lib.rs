@@ -37,6 +37,9 @@
 //! }
 //! ```
 
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod argument;
 pub mod caller;
 pub mod client;

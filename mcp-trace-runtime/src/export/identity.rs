@@ -31,7 +31,7 @@ impl OnStart for UserSessionAttributes {
 }
 
 /// For a tracer provider of the program's own; [`crate::install`]'s runs
-/// it as an enricher of its [`super::pipeline::SpanPipeline`].
+/// it as an enricher of its span pipeline.
 impl SpanProcessor for UserSessionAttributes {
     fn on_start(&self, span: &mut Span, cx: &Context) {
         OnStart::on_start(self, span, cx);

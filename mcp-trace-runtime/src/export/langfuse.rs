@@ -72,7 +72,7 @@ impl OnStart for LangfuseAttributes {
 }
 
 /// For a tracer provider of the program's own; [`crate::install`]'s runs
-/// it as an enricher of its [`super::pipeline::SpanPipeline`].
+/// it as an enricher of its span pipeline.
 impl SpanProcessor for LangfuseAttributes {
     fn on_start(&self, span: &mut Span, cx: &Context) {
         OnStart::on_start(self, span, cx);
@@ -96,7 +96,7 @@ impl SpanProcessor for LangfuseAttributes {
 /// tool beside the SERVER span that really ran it, and a CLIENT `initialize`
 /// would look exactly like the SERVER `initialize` under it. So for Langfuse
 /// only, a CLIENT span loses those two attributes and its name gets
-/// [`CLIENT_SUFFIX`]: `tools/call get_weather (client)` above the
+/// `" (client)"`: `tools/call get_weather (client)` above the
 /// `get_weather` tool, `initialize (client)` above `initialize`.
 ///
 /// ```

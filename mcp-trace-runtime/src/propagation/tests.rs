@@ -387,7 +387,11 @@ mod properties {
     /// An independent reading of W3C's `traceparent` rules (split on `-`,
     /// where the parser works by position): the ids it carries, if valid.
     fn oracle(value: &str) -> Option<(String, String, u8)> {
-        let parts: Vec<&str> = value.trim_matches([' ', '\t']).split('-').collect();
+        let value = value.trim_matches([' ', '\t']);
+        if !value.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+            return None;
+        }
+        let parts: Vec<&str> = value.split('-').collect();
         let hex = |s: &str, n: usize| {
             s.len() == n
                 && s.chars()

@@ -45,11 +45,13 @@ pub(super) struct Traceparent {
 
 impl Traceparent {
     /// Parses `value` (surrounding OWS allowed): version `00` exactly,
-    /// a later version (not `ff`) with anything after a `-` following the
-    /// flags; lowercase hex; neither id all zeros.
+    /// a later version (not `ff`) with any printable ASCII after a `-`
+    /// following the flags; lowercase hex; neither id all zeros.
     pub(super) fn parse(value: &str) -> Option<Traceparent> {
         let bytes = trim_ows(value).as_bytes();
-        if bytes.len() < TRACEPARENT_LEN {
+        // A header is ASCII: the same value must mean the same in `_meta`
+        // as in a header, where anything else is not readable as text.
+        if bytes.len() < TRACEPARENT_LEN || !bytes.iter().all(|b| (0x20..=0x7e).contains(b)) {
             return None;
         }
         let (version, rest) = bytes.split_at(2);
