@@ -1,8 +1,36 @@
 //! # mcp-trace-runtime
 //!
 //! End-to-end OpenTelemetry tracing for MCP servers and clients, readable in
-//! Langfuse or any OTLP backend. This crate is everything the `#[mcp_tool]`,
-//! `#[with_otel_headers]` and `#[observe]` expansions call, plus:
+//! Langfuse or any OTLP backend: one trace from the client's request down to
+//! each tool's input and output. A traced stdio MCP server, whole:
+//!
+//! ```no_run
+//! use mcp_trace_runtime::server::{serve_stdio, shutdown_signal, McpServer};
+//! use mcp_trace_runtime::{mcp_tool, observe, with_otel_headers};
+//!
+//! /// Get current weather for a specified location.
+//! #[mcp_tool]            // registered: name, description, JSON schema of the parameters
+//! #[with_otel_headers]   // runs in the caller's trace context (from `_meta` or headers)
+//! #[observe]             // an observation span: input, output, errors
+//! async fn get_weather(
+//!     /// City name to get weather for
+//!     location: String,
+//! ) -> String {
+//!     tracing::info!(%location, "looking up"); // a log record under this span
+//!     format!("Sunny in {location}")
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//!     // Exporters from OTEL_* / LANGFUSE_* (or .env); flushed when the guard drops.
+//!     let _guard = mcp_trace_runtime::init("weather-server")?;
+//!     let server = McpServer::new("weather-server", "1.0.0")?; // every #[mcp_tool] in the program
+//!     serve_stdio(server, shutdown_signal()).await
+//! }
+//! ```
+//!
+//! This crate is everything the `#[mcp_tool]`, `#[with_otel_headers]` and
+//! `#[observe]` expansions call, plus:
 //!
 //! | module | job |
 //! |---|---|
@@ -28,14 +56,6 @@
 //! | [`collector`] | an embedded OTLP/HTTP receiver for demos and tests |
 //! | [`trace_tree`] | prints received spans as a distributed trace tree |
 //! | `testing` | (feature `testing`) span assertions for your tests: an in-memory provider, one trace per test, typed span queries, a guard for the switches |
-//!
-//! ```no_run
-//! fn main() -> Result<(), mcp_trace_runtime::Error> {
-//!     let _guard = mcp_trace_runtime::init("weather-server")?;
-//!     // every span finished before `_guard` drops is exported
-//!     Ok(())
-//! }
-//! ```
 
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
