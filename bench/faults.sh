@@ -18,11 +18,10 @@ FAULTS=${FAULTS:-healthy down hang slow:2000 503 429 500 back}
 CSV=${CSV:-$bench/results/faults.csv}
 SINK_PORT=${SINK_PORT:-4338}
 
-(cd "$root" && cargo build --release -p weather-server -p mcp-trace-tests \
-  --bin weather-server --bin mcp-trace-loadgen)
 mkdir -p "$(dirname "$CSV")"
 rm -f "$CSV"
 . "$bench/processes.sh"
+build_release
 
 run() {
   local fault=$1 port stderr started

@@ -34,8 +34,8 @@ SINK_PORT=${SINK_PORT:-4318}
 CSV=${CSV:-$bench/results/load.csv}
 BENCH_VENV=${BENCH_VENV:-$root/target/bench-venv}
 
-(cd "$root" && cargo build --release -p weather-server -p mcp-trace-tests \
-  --bin weather-server --bin mcp-trace-loadgen)
+. "$bench/processes.sh"
+build_release
 server_bin=$target/release/weather-server
 loadgen=$target/release/mcp-trace-loadgen
 
@@ -48,7 +48,6 @@ fi
 
 mkdir -p "$(dirname "$CSV")"
 rm -f "$CSV"
-. "$bench/processes.sh"
 start_sink "$SINK_PORT"
 endpoint=http://127.0.0.1:$SINK_PORT
 

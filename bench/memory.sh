@@ -21,11 +21,10 @@ CONCURRENCY=${CONCURRENCY:-8}
 MODE=${MODE:-native}
 SINK_PORT=${SINK_PORT:-4318}
 
-(cd "$root" && cargo build --release -p weather-server -p mcp-trace-tests \
-  --bin weather-server --bin mcp-trace-loadgen)
 
 mkdir -p "$bench/results"
 . "$bench/processes.sh"
+build_release
 start_sink "$SINK_PORT"
 
 port=$(free_port)

@@ -3,6 +3,16 @@
 # and the one cleanup that stops them however the script ends.
 # The sourcing script sets `bench` (this folder) first.
 
+# build_release: weather-server and the load generator, built with the
+# features of the builds .ci/run has just made, so nothing is compiled
+# twice: weather-server as the demo's `cargo run --release -p
+# weather-client` resolves it, the load generator by the benches' build
+# (benches build their package's binaries). The sourcing script sets `root`.
+build_release() {
+  (cd "$root" && cargo build --release -p weather-client -p weather-server --bin weather-server)
+  (cd "$root" && cargo bench --workspace --no-run)
+}
+
 server=
 sink=
 sampler=

@@ -13,14 +13,8 @@ CALLS=${CALLS:-3000}
 SINK_PORT=${SINK_PORT:-4328}
 PORT=${PORT:-9328}
 
-# Built with the features of the builds .ci/run has just made, so nothing
-# is compiled twice: weather-server as the demo's `cargo run --release -p
-# weather-client` resolves it, the load generator by the benches' build
-# (benches build their package's binaries).
-(cd "$root" && cargo build --release -p weather-client -p weather-server --bin weather-server)
-(cd "$root" && cargo bench --workspace --no-run)
-
 . "$bench/processes.sh"
+build_release
 sink_log=$(mktemp)
 start_sink "$SINK_PORT" "$sink_log"
 
