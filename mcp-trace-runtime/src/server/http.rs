@@ -15,7 +15,6 @@ use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
-use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
 use rmcp::transport::streamable_http_server::SessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::ServerHandler;
@@ -175,6 +174,80 @@ where
             format!("MCP path must start with '/': {:?}", options.path),
         ));
     }
+    let (service, sessions) = streamable_http_parts(handler, &options);
+    let sessions_token = service.config.cancellation_token.clone();
+    let stop_sessions = move || sessions_token.cancel();
+    let admission = Admission {
+        path: options.path.into(),
+        max_sessions: options.max_sessions,
+        // Stateless: rmcp opens no session, so there are none to count.
+        sessions: (!options.stateless).then_some(sessions),
+        body_read_timeout: options.body_read_timeout,
+    };
+    let serving = Serving {
+        admission,
+        max_connections: options.max_connections,
+        drain_timeout: options.drain_timeout,
+    };
+    serve_mcp(listener, service, serving, shutdown, stop_sessions).await;
+    Ok(())
+}
+
+/// The tower service [`serve_http`] serves at `options.path`: rmcp's
+/// [`StreamableHttpService`] over [`traced`]`(handler)`, with `options`'
+/// `stateless`, `allowed_hosts`, `allowed_origins`, `max_body_bytes` and
+/// `session_idle_timeout`; for mounting MCP in a router of your own (axum's
+/// `Router::route_service`, a hyper or tower stack) next to other routes.
+/// Each session gets its own clone of `handler`, and each request its SERVER
+/// span, parented on the caller's `_meta` or headers, as under `serve_http`.
+///
+/// The rest of `options` is how `serve_http` serves, which your own server
+/// then decides: the path (route it yourself), `max_connections`,
+/// `max_sessions`, `body_read_timeout` and the drain at shutdown. The
+/// sessions end when `service.config.cancellation_token` is cancelled:
+/// cancel it when your server shuts down, or open event streams keep their
+/// connections (and a graceful shutdown) waiting.
+///
+/// ```
+/// use mcp_trace_runtime::server::{streamable_http_service, HttpOptions, McpServer};
+/// use tower::Service;
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let server = McpServer::with_tools("demo", "0.1.0", &[]).expect("no tools");
+/// let mut mcp = streamable_http_service(server, &HttpOptions::at("/mcp"));
+/// // A request from another site's page is refused (403), as serve_http refuses it.
+/// let request = http::Request::post("/mcp")
+///     .header("host", "127.0.0.1")
+///     .header("origin", "https://evil.example")
+///     .body(String::new())
+///     .unwrap();
+/// let response = mcp.call(request).await.unwrap(); // always ready
+/// assert_eq!(response.status(), http::StatusCode::FORBIDDEN);
+/// mcp.config.cancellation_token.cancel(); // shutting down: end the sessions
+/// # });
+/// ```
+pub fn streamable_http_service<H>(
+    handler: H,
+    options: &HttpOptions,
+) -> StreamableHttpService<TracedServer<H>, LocalSessionManager>
+where
+    H: ServerHandler + Clone,
+{
+    streamable_http_parts(handler, options).0
+}
+
+/// [`streamable_http_service`], and its session manager (for counting
+/// the sessions).
+fn streamable_http_parts<H>(
+    handler: H,
+    options: &HttpOptions,
+) -> (
+    StreamableHttpService<TracedServer<H>, LocalSessionManager>,
+    Arc<LocalSessionManager>,
+)
+where
+    H: ServerHandler + Clone,
+{
     let mut config = StreamableHttpServerConfig::default();
     if options.allowed_hosts.iter().any(|host| host == "*") {
         config = config.disable_allowed_hosts();
@@ -195,37 +268,20 @@ where
             .enforce_origin_validation();
     }
     config.max_request_body_bytes = options.max_body_bytes;
-    let sessions = config.cancellation_token.clone();
-    let stop_sessions = move || sessions.cancel();
-    let server = traced(handler);
-    let factory = move || Ok(server.clone());
-    let admission = Admission {
-        path: options.path.into(),
-        max_sessions: options.max_sessions,
-        sessions: None,
-        body_read_timeout: options.body_read_timeout,
-    };
-    let mut serving = Serving {
-        admission,
-        max_connections: options.max_connections,
-        drain_timeout: options.drain_timeout,
-    };
     if options.stateless {
-        let config = config
+        // Without legacy sessions rmcp answers each POST on its own and
+        // never asks the session manager for a session.
+        config = config
             .with_legacy_session_mode(false)
             .with_json_response(true);
-        let service =
-            StreamableHttpService::new(factory, Arc::new(NeverSessionManager::default()), config);
-        serve_mcp(listener, service, serving, shutdown, stop_sessions).await;
-    } else {
-        let mut manager = LocalSessionManager::default();
-        manager.session_config.keep_alive = Some(options.session_idle_timeout);
-        let manager = Arc::new(manager);
-        serving.admission.sessions = Some(Arc::clone(&manager));
-        let service = StreamableHttpService::new(factory, manager, config);
-        serve_mcp(listener, service, serving, shutdown, stop_sessions).await;
     }
-    Ok(())
+    let mut manager = LocalSessionManager::default();
+    manager.session_config.keep_alive = Some(options.session_idle_timeout);
+    let manager = Arc::new(manager);
+    let server = traced(handler);
+    let factory = move || Ok(server.clone());
+    let service = StreamableHttpService::new(factory, Arc::clone(&manager), config);
+    (service, manager)
 }
 
 /// How one `serve_http` serves, from [`HttpOptions`].

@@ -34,7 +34,7 @@ mod stdio;
 mod subscriptions;
 mod traced;
 
-pub use self::http::{serve_http, HttpOptions};
+pub use self::http::{serve_http, streamable_http_service, HttpOptions};
 pub use back_channel::BackChannel;
 pub use catalog::DuplicateName;
 pub use mcp_server::{McpServer, McpServerBuilder, DEFAULT_MAX_CONCURRENT_CALLS};
