@@ -13,14 +13,49 @@ pub(crate) fn pretty(tokens: TokenStream) -> String {
 }
 
 /// Expands a stack the way rustc does: the outermost attribute first, then
-/// whatever attributes of ours remain on its output; each item of `items` in turn.
+/// whatever attributes of ours remain on its output; each item of `items` in
+/// turn. Every expansion is checked re-rooted too: with `crate = my_app::rt`
+/// given to the outermost macro of each function (and carried down), it must
+/// be the same tokens with `::mcp_trace_runtime` replaced by `my_app::rt`,
+/// so no path escapes the root and nothing else changes.
 fn expand_stack(items: TokenStream) -> String {
     let file: syn::File = syn::parse2(items).expect("items");
-    let items = file
-        .items
-        .into_iter()
-        .flat_map(|item| expand_items(quote!(#item), &[]));
-    pretty(quote!(#(#items)*))
+    let expand = |file: syn::File| -> TokenStream {
+        let items = file
+            .items
+            .into_iter()
+            .flat_map(|item| expand_items(quote!(#item), &[]));
+        quote!(#(#items)*)
+    };
+    let expanded = expand(file.clone());
+    let rerooted = expand(rerooted(file));
+    assert_eq!(
+        rerooted.to_string(),
+        expanded
+            .to_string()
+            .replace(":: mcp_trace_runtime", "my_app :: rt"),
+        "a custom root changes the root of the paths, and nothing else"
+    );
+    pretty(expanded)
+}
+
+/// `file` with `crate = my_app::rt` added to the outermost attribute of ours
+/// on each function, unless it has a root already.
+fn rerooted(mut file: syn::File) -> syn::File {
+    for item in &mut file.items {
+        let syn::Item::Fn(function) = item else {
+            continue;
+        };
+        if let Some(attribute) = function
+            .attrs
+            .iter_mut()
+            .find(|attribute| Layer::of(attribute).is_some())
+            .filter(|attribute| !crate::root::has_option(attribute))
+        {
+            *attribute = crate::stack::with_option(attribute, quote!(crate = my_app::rt));
+        }
+    }
+    file
 }
 
 /// The same, with `aliases` naming macros imported under another name
@@ -221,6 +256,22 @@ fn prompt_arguments_defaults_and_completions() {
         }
         #[mcp_prompt]
         async fn greeting() -> Vec<PromptMessage> { vec![] }
+    }));
+}
+
+/// A root relative to the function's module: the same path in the function,
+/// one level up (`super::`) in the registration's module; given once, at
+/// the top.
+#[test]
+fn custom_root_relative_to_the_module() {
+    insta::assert_snapshot!(expand_stack(quote! {
+        /// Echo.
+        #[mcp_tool(crate = self::rt)]
+        #[with_otel_headers]
+        #[observe]
+        pub async fn echo(text: String) -> String { text }
+        #[observe(crate = "my_app::rt", stream)]
+        fn words(text: String) -> impl Iterator<Item = String> { vec![text].into_iter() }
     }));
 }
 

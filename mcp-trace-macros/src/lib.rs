@@ -12,6 +12,15 @@
 //! #[observe]             // open the observation span inside it
 //! async fn get_weather(location: String) -> Weather { /* … */ }
 //! ```
+//!
+//! Every macro takes `crate = path` (or `crate = "path"`): where the
+//! expansion finds the runtime, `::mcp_trace_runtime` by default. A crate
+//! that re-exports the runtime (`pub use mcp_trace_runtime as rt;`) lets its
+//! users write `crate = that_crate::rt` without depending on
+//! `mcp_trace_runtime` by name. Given to the outermost macro of a stack, it
+//! reaches the macros below written under their own names; a macro imported
+//! under another name takes its own (an `#[observe]` below a
+//! `#[with_otel_headers]` also finds it in that macro's expansion).
 
 #![warn(missing_docs)]
 
@@ -23,12 +32,22 @@ mod mcp_resource;
 mod mcp_tool;
 mod observe;
 mod registration;
+mod root;
 mod stack;
 mod with_otel_headers;
 
 /// Records a call as a Langfuse observation span: name, type, input
 /// (arguments as a JSON object), output (the return value as JSON), errors
 /// and panics. See `mcp_trace_runtime` for the options.
+///
+/// `crate = path` (or `crate = "path"`): the runtime under another path,
+/// when a crate re-exports it (default `::mcp_trace_runtime`):
+///
+/// ```ignore
+/// // in my_framework: `pub use mcp_trace_runtime as rt;`
+/// #[my_framework::rt::observe(crate = my_framework::rt, as_type = "tool")]
+/// fn add(a: i64, b: i64) -> i64 { a + b }
+/// ```
 #[proc_macro_attribute]
 pub fn observe(args: TokenStream, item: TokenStream) -> TokenStream {
     observe::entry(args.into(), item.into()).into()
@@ -36,6 +55,18 @@ pub fn observe(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Runs the function inside the trace context of the request being served
 /// (its HTTP headers, else its MCP `_meta`).
+///
+/// Its one option, `crate = path` (or `crate = "path"`), is the runtime
+/// under another path, when a crate re-exports it (default
+/// `::mcp_trace_runtime`); it reaches an `#[observe]` below:
+///
+/// ```ignore
+/// use my_framework::rt::{observe, with_otel_headers};
+///
+/// #[with_otel_headers(crate = my_framework::rt)]
+/// #[observe] // takes `crate = my_framework::rt` from the attribute above
+/// async fn handle(body: String) -> usize { body.len() }
+/// ```
 #[proc_macro_attribute]
 pub fn with_otel_headers(args: TokenStream, item: TokenStream) -> TokenStream {
     with_otel_headers::entry(args.into(), item.into()).into()
@@ -57,7 +88,10 @@ pub fn with_otel_headers(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Options: `name`, `description`, `title`, the hints `read_only`,
 /// `destructive`, `idempotent`, `open_world` (alone for `true`, or
 /// `= false`), and `deny_unknown_arguments` (`additionalProperties: false`:
-/// a call with an argument the tool does not take is refused).
+/// a call with an argument the tool does not take is refused), and
+/// `crate = path` (or `crate = "path"`): the runtime under another path,
+/// when a crate re-exports it (default `::mcp_trace_runtime`), which reaches
+/// the `#[with_otel_headers]` and `#[observe]` below.
 ///
 /// ```ignore
 /// /// Get weather forecast for the specified location.
@@ -73,6 +107,12 @@ pub fn with_otel_headers(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ) -> Result<Forecast, ForecastError> { /* … */ }
 ///
 /// // get_forecast::TOOL is its definition.
+///
+/// // Through a crate that re-exports the runtime (`pub use mcp_trace_runtime as rt;`):
+/// #[my_framework::rt::mcp_tool(crate = my_framework::rt)]
+/// #[my_framework::rt::with_otel_headers] // both get `crate = my_framework::rt`
+/// #[my_framework::rt::observe]
+/// async fn ping() -> String { "pong".into() }
 /// ```
 #[proc_macro_attribute]
 pub fn mcp_tool(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -94,7 +134,8 @@ pub fn mcp_tool(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// Options: `uri` or `uri_template` (one of them), `name` (default: the
 /// function's name), `title`, `description` (default: the doc comment),
-/// `mime_type`. `#[complete(function)]` on a parameter completes its
+/// `mime_type`, `crate = path` (the runtime under another path, as for
+/// `#[mcp_tool]`). `#[complete(function)]` on a parameter completes its
 /// variable: the function takes what the user typed so far and returns the
 /// suggestions (`fn(&str) -> Vec<String>`).
 ///
@@ -109,6 +150,10 @@ pub fn mcp_tool(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// #[mcp_resource(uri = "weather://stations", title = "Stations")]
 /// fn stations() -> String { /* … */ }
+///
+/// // The runtime re-exported by this crate as `crate::rt`:
+/// #[mcp_resource(uri = "weather://units", crate = crate::rt)]
+/// fn units() -> &'static str { "metric" }
 /// ```
 #[proc_macro_attribute]
 pub fn mcp_resource(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -128,7 +173,8 @@ pub fn mcp_resource(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `mcp_trace_runtime::prompt::PromptDefinition`, registered at link time.
 ///
 /// Options: `name` (default: the function's name), `title`, `description`
-/// (default: the doc comment).
+/// (default: the doc comment), `crate = path` (the runtime under another
+/// path, as for `#[mcp_tool]`, e.g. `#[mcp_prompt(crate = "my_framework::rt")]`).
 ///
 /// ```ignore
 /// /// Summarize a text.

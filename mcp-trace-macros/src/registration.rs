@@ -12,27 +12,36 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Expr, FnArg, Ident, LitBool, LitStr, Meta, Type};
 
 use crate::function::Function;
+use crate::root::{self, Root};
 use crate::stack::{self, Layer};
+
+/// What the registration macros' options have in common.
+pub trait Options: Sized {
+    fn parse(args: TokenStream) -> syn::Result<Self>;
+    /// `crate = path`, when given.
+    fn root(&self) -> &Option<Root>;
+}
 
 /// The parameter attributes the registration macros read and remove.
 const PARAMETER_ATTRIBUTES: [&str; 4] = ["doc", "default", "complete", "rename"];
 
-/// Parses the options with `parse`, the item, checks the stack and what
-/// every registration refuses, then expands with `expand`. On error, the
-/// item is kept (minus the parameter attributes Rust would reject) so that
-/// errors in its body are still reported.
-pub fn entry<O>(
+/// Parses the options, the item, checks the stack and what every
+/// registration refuses, gives the root (`crate = …`) to the macros of the
+/// stack below, then expands with `expand`. On error, the item is kept
+/// (minus the parameter attributes Rust would reject) so that errors in its
+/// body are still reported.
+pub fn entry<O: Options>(
     layer: Layer,
     args: TokenStream,
     item: TokenStream,
-    parse: fn(TokenStream) -> syn::Result<O>,
     expand: fn(&O, &mut Function) -> syn::Result<TokenStream>,
 ) -> TokenStream {
     let result = (|| {
-        let options = parse(args)?;
+        let options = O::parse(args)?;
         let mut function = Function::parse(layer, item.clone())?;
         stack::check(layer, &function)?;
         validate(layer, &function)?;
+        root::carry(options.root(), &mut function.item.attrs);
         expand(&options, &mut function)
     })();
     result.unwrap_or_else(|error| {
@@ -252,17 +261,28 @@ pub struct Definition {
     pub constant: &'static str,
     /// The constant's doc comment.
     pub doc: &'static str,
-    /// Its type, e.g. `::mcp_trace_runtime::tool::ToolDefinition`.
+    /// Its type, e.g. `ROOT::tool::ToolDefinition`.
     pub ty: TokenStream,
     /// Its value: the definition's builder chain.
     pub value: TokenStream,
 }
 
+/// The root of the paths in the module a registration emits (`root` seen
+/// from inside it), given or the default.
+pub fn module_root(root: &Option<Root>) -> Root {
+    Root::or_default(root).in_child_module()
+}
+
 /// The expansion of every registration macro: the function as written (its
 /// parameter attributes taken off), and beside it a module of its name with
 /// `items` (argument struct, adapter…) and the definition constant, which is
-/// submitted to the link-time registry.
-pub fn module(function: &Function, items: TokenStream, definition: Definition) -> TokenStream {
+/// submitted to the link-time registry through `root` (as `module_root` gives it).
+pub fn module(
+    function: &Function,
+    root: &Root,
+    items: TokenStream,
+    definition: Definition,
+) -> TokenStream {
     let item = &function.item;
     let vis = &item.vis;
     let function_name = function.name();
@@ -278,6 +298,7 @@ pub fn module(function: &Function, items: TokenStream, definition: Definition) -
         ..
     } = definition;
     let constant = Ident::new(constant, Span::call_site());
+    let private = root.private();
     quote! {
         #item
 
@@ -292,7 +313,7 @@ pub fn module(function: &Function, items: TokenStream, definition: Definition) -
             #[doc = #doc]
             pub const #constant: #ty = #value;
 
-            ::mcp_trace_runtime::__private::inventory::submit!(#constant);
+            #private::inventory::submit!(#constant);
         }
     }
 }
@@ -359,7 +380,8 @@ pub fn flag(meta: &ParseNestedMeta, slot: &mut Option<bool>) -> syn::Result<()> 
 /// The error for an option `layer` does not know, listing what it accepts.
 pub fn unknown(meta: &ParseNestedMeta, layer: Layer, accepted: &str) -> syn::Error {
     meta.error(format!(
-        "unknown #[{}] option; expected one of: {accepted}",
-        layer.name()
+        "unknown #[{}] option; expected one of: {accepted}, {}",
+        layer.name(),
+        root::ACCEPTED
     ))
 }

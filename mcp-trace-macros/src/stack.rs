@@ -14,13 +14,16 @@
 //! - what the macros written above it emitted, recognised by the shape of
 //!   their expansion, whatever name they were invoked under
 //!   ([`expanded_above`]). These markers cost nothing: they are the code the
-//!   expansions contain anyway —
+//!   expansions contain anyway, under whatever root their paths start with
+//!   (`::mcp_trace_runtime`, or what `crate = …` gave, see `root`) —
 //!   - `#[observe]`: a body whose first statement is
-//!     `let observation = ::mcp_trace_runtime::observe::Observation::start…(…);`
+//!     `let observation = ROOT::observe::Observation::start…(…);`
 //!   - `#[with_otel_headers]` alone: a body that is exactly
-//!     `::mcp_trace_runtime::scope::in_caller_context(async move { … }).await`
-//!     or `let _caller_context = ::mcp_trace_runtime::scope::enter_caller_context(); { … }`,
-//!     from which [`caller_context_body`] gives the original block back;
+//!     `ROOT::scope::in_caller_context(async move { … }).await`
+//!     or `let _caller_context = ROOT::scope::enter_caller_context(); { … }`,
+//!     from which [`caller_context_body`] gives the original block back, and
+//!     the root, which the `#[observe]` taking the body back adopts when it
+//!     has no `crate = …` of its own;
 //!   - `#[with_otel_headers]` handing off to an `#[observe]` below it: that
 //!     attribute now carries the hidden option `__in_caller_context`.
 //!
@@ -33,11 +36,13 @@
 //! not recognised, and rustc refuses the two modules of the function's name
 //! the two expansions emit.
 
-use proc_macro2::TokenTree;
-use syn::{Attribute, Block, Expr, Meta, Pat, Stmt};
+use proc_macro2::{TokenStream, TokenTree};
+use quote::quote;
+use syn::{parse_quote, Attribute, Block, Expr, Meta, Pat, Stmt};
 
 use crate::function::Function;
 use crate::observe::IN_CALLER_CONTEXT;
+use crate::root::Root;
 
 /// The macros of the stack: one registration, then `WithOtelHeaders`, then
 /// `Observe` ([`Layer::rank`] orders them).
@@ -176,7 +181,7 @@ pub fn expanded_above(function: &Function) -> Option<Layer> {
 }
 
 /// `#[observe]`'s expansion: it starts with
-/// `let observation = ::mcp_trace_runtime::observe::Observation::start…(…);`.
+/// `let observation = ROOT::observe::Observation::start…(…);`.
 fn is_observation(block: &Block) -> bool {
     let Some(Stmt::Local(local)) = block.stmts.first() else {
         return false;
@@ -188,19 +193,21 @@ fn is_observation(block: &Block) -> bool {
         return false;
     };
     binding.ident == "observation"
-        && (is_runtime_path(&call.func, &["observe", "Observation", "start"])
+        && (is_runtime_path(&call.func, &["observe", "Observation", "start"]).is_some()
             || is_runtime_path(
                 &call.func,
                 &["observe", "Observation", "start_in_caller_context"],
-            ))
+            )
+            .is_some())
 }
 
 /// The original body of a function `#[with_otel_headers]` wrapped by itself
 /// (see `with_otel_headers::expand` and `Function::async_body`):
 /// `in_caller_context(async move { let _value: T = BODY; _value }).await`,
 /// `in_caller_context(async move BODY).await` when `T` is opaque, or
-/// `let _caller_context = enter_caller_context(); BODY`.
-pub fn caller_context_body(function: &Function) -> Option<Block> {
+/// `let _caller_context = enter_caller_context(); BODY`; with the root the
+/// wrapping's paths start with.
+pub fn caller_context_body(function: &Function) -> Option<(Block, Root)> {
     let stmts = function.item.block.stmts.as_slice();
     if function.is_async() {
         let [Stmt::Expr(Expr::Await(awaited), None)] = stmts else {
@@ -209,14 +216,12 @@ pub fn caller_context_body(function: &Function) -> Option<Block> {
         let Expr::Call(call) = &*awaited.base else {
             return None;
         };
-        if !is_runtime_path(&call.func, &["scope", "in_caller_context"]) || call.args.len() != 1 {
-            return None;
-        }
-        let Some(Expr::Async(future)) = call.args.first() else {
+        let root = is_runtime_path(&call.func, &["scope", "in_caller_context"])?;
+        let (Some(Expr::Async(future)), 1) = (call.args.first(), call.args.len()) else {
             return None;
         };
         if function.nameable_return_type().is_none() {
-            return Some(future.block.clone());
+            return Some((future.block.clone(), root));
         }
         let [Stmt::Local(local), Stmt::Expr(Expr::Path(value), None)] =
             future.block.stmts.as_slice()
@@ -225,7 +230,7 @@ pub fn caller_context_body(function: &Function) -> Option<Block> {
         };
         match local.init.as_ref().map(|init| &*init.expr) {
             Some(Expr::Block(body)) if value.path.is_ident("_value") && body.attrs.is_empty() => {
-                Some(body.block.clone())
+                Some((body.block.clone(), root))
             }
             _ => None,
         }
@@ -239,11 +244,9 @@ pub fn caller_context_body(function: &Function) -> Option<Block> {
         let Some(Expr::Call(call)) = local.init.as_ref().map(|init| &*init.expr) else {
             return None;
         };
-        (binding.ident == "_caller_context"
-            && call.args.is_empty()
-            && is_runtime_path(&call.func, &["scope", "enter_caller_context"])
-            && body.attrs.is_empty())
-        .then(|| body.block.clone())
+        let root = is_runtime_path(&call.func, &["scope", "enter_caller_context"])?;
+        (binding.ident == "_caller_context" && call.args.is_empty() && body.attrs.is_empty())
+            .then(|| (body.block.clone(), root))
     }
 }
 
@@ -261,18 +264,52 @@ fn is_handed_off(attribute: &Attribute) -> bool {
             .any(|token| matches!(token, TokenTree::Ident(ident) if ident == IN_CALLER_CONTEXT))
 }
 
-/// `::mcp_trace_runtime::<segments…>`, as the expansions spell it.
-fn is_runtime_path(expr: &Expr, segments: &[&str]) -> bool {
+/// `ROOT::<segments…>`, as the expansions spell it: the root (any path of
+/// one segment or more, without generic arguments) when `expr` is one.
+fn is_runtime_path(expr: &Expr, segments: &[&str]) -> Option<Root> {
     let Expr::Path(path) = expr else {
-        return false;
+        return None;
     };
-    let path = &path.path;
-    path.leading_colon.is_some()
-        && path.segments.len() == segments.len() + 1
-        && std::iter::once("mcp_trace_runtime")
-            .chain(segments.iter().copied())
-            .zip(&path.segments)
-            .all(|(expected, segment)| segment.ident == expected && segment.arguments.is_none())
+    let (path, count) = (&path.path, path.path.segments.len());
+    if count <= segments.len()
+        || path
+            .segments
+            .iter()
+            .any(|segment| !segment.arguments.is_none())
+        || !path
+            .segments
+            .iter()
+            .skip(count - segments.len())
+            .zip(segments)
+            .all(|(segment, expected)| segment.ident == expected)
+    {
+        return None;
+    }
+    let mut root = path.clone();
+    root.segments = path
+        .segments
+        .iter()
+        .take(count - segments.len())
+        .cloned()
+        .collect();
+    Some(Root::from_prefix(root))
+}
+
+/// `attribute` with `option` appended to its options (`#[path(…, option)]`).
+pub fn with_option(attribute: &Attribute, option: TokenStream) -> Attribute {
+    let path = attribute.path();
+    match &attribute.meta {
+        Meta::List(list) if !list.tokens.is_empty() => {
+            let tokens = &list.tokens;
+            let ends_with_comma = matches!(
+                list.tokens.clone().into_iter().last(),
+                Some(TokenTree::Punct(punct)) if punct.as_char() == ','
+            );
+            let comma = (!ends_with_comma).then(|| quote!(,));
+            parse_quote!(#[#path(#tokens #comma #option)])
+        }
+        _ => parse_quote!(#[#path(#option)]),
+    }
 }
 
 #[cfg(test)]

@@ -10,26 +10,52 @@
 //! what it receives, takes the body back and opens its span in the caller's
 //! context all the same (`stack::caller_context_body`). The shapes emitted
 //! below are therefore also the markers `stack` recognises.
+//!
+//! Its one option, `crate = path`, is the root of the paths it emits; handing
+//! off, it gives it to the `#[observe]` below (unless that one has its own),
+//! and an `#[observe]` below that takes the body back adopts the root of
+//! the wrapping.
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
-use syn::{parse_quote, Attribute, Ident, Meta};
+use syn::Ident;
 
 use crate::function::Function;
 use crate::observe::IN_CALLER_CONTEXT;
+use crate::root::{self, Root};
 use crate::stack::{self, Layer};
 
+/// `#[with_otel_headers(…)]` options.
+#[derive(Default)]
+pub struct ContextOptions {
+    /// `crate = path`: the root of the emitted paths.
+    pub root: Option<Root>,
+}
+
+impl ContextOptions {
+    pub fn parse(args: TokenStream) -> syn::Result<ContextOptions> {
+        let mut options = ContextOptions::default();
+        let parser = syn::meta::parser(|meta| {
+            if meta.path.is_ident(root::OPTION) {
+                Root::parse(&meta, &mut options.root)
+            } else {
+                Err(meta.error(format!(
+                    "unknown #[with_otel_headers] option; its only option is {}",
+                    root::ACCEPTED
+                )))
+            }
+        });
+        syn::parse::Parser::parse2(parser, args)?;
+        Ok(options)
+    }
+}
+
 pub fn entry(args: TokenStream, item: TokenStream) -> TokenStream {
-    let result = (|| {
-        if !args.is_empty() {
-            return Err(syn::Error::new_spanned(
-                args,
-                "#[with_otel_headers] takes no options",
-            ));
-        }
+    let result = (|| -> syn::Result<TokenStream> {
+        let options = ContextOptions::parse(args)?;
         let mut function = Function::parse(Layer::WithOtelHeaders, item.clone())?;
         stack::check(Layer::WithOtelHeaders, &function)?;
-        Ok(expand(&mut function))
+        Ok(expand(&options, &mut function))
     })();
     result.unwrap_or_else(|error| {
         let mut tokens = error.to_compile_error();
@@ -38,18 +64,21 @@ pub fn entry(args: TokenStream, item: TokenStream) -> TokenStream {
     })
 }
 
-fn expand(function: &mut Function) -> TokenStream {
+fn expand(options: &ContextOptions, function: &mut Function) -> TokenStream {
+    root::carry(&options.root, &mut function.item.attrs);
     if let Some(observe) = function
         .item
         .attrs
         .iter_mut()
         .find(|attribute| Layer::of(attribute) == Some(Layer::Observe))
     {
-        *observe = observe_in_caller_context(observe);
+        let flag = Ident::new(IN_CALLER_CONTEXT, Span::call_site());
+        *observe = stack::with_option(observe, quote!(#flag));
         let item = &function.item;
         return quote!(#item);
     }
-    let scope = quote!(::mcp_trace_runtime::scope);
+    let root = Root::or_default(&options.root);
+    let scope = quote!(#root::scope);
     if function.is_async() {
         let body = function.async_body();
         function.with_body(quote! {
@@ -62,25 +91,5 @@ fn expand(function: &mut Function) -> TokenStream {
             let #guard = #scope::enter_caller_context();
             #block
         })
-    }
-}
-
-fn observe_in_caller_context(observe: &Attribute) -> Attribute {
-    let flag = Ident::new(IN_CALLER_CONTEXT, Span::call_site());
-    let path = observe.path();
-    match &observe.meta {
-        Meta::List(list) if !list.tokens.is_empty() => {
-            let tokens = &list.tokens;
-            let ends_with_comma = matches!(
-                list.tokens.clone().into_iter().last(),
-                Some(proc_macro2::TokenTree::Punct(punct)) if punct.as_char() == ','
-            );
-            if ends_with_comma {
-                parse_quote!(#[#path(#tokens #flag)])
-            } else {
-                parse_quote!(#[#path(#tokens, #flag)])
-            }
-        }
-        _ => parse_quote!(#[#path(#flag)]),
     }
 }

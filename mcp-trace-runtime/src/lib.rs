@@ -56,6 +56,25 @@
 //! | [`collector`] | an embedded OTLP/HTTP receiver for demos and tests |
 //! | [`trace_tree`] | prints received spans as a distributed trace tree |
 //! | `testing` | (feature `testing`) span assertions for your tests: an in-memory provider, one trace per test, typed span queries, a guard for the switches |
+//!
+//! ## Re-exporting this crate
+//!
+//! The macros' expansions reach this crate at `::mcp_trace_runtime`. A crate
+//! that re-exports it gives its users the macros with `crate = path`, so
+//! they need no dependency on `mcp_trace_runtime` by name:
+//!
+//! ```ignore
+//! // my_framework/src/lib.rs
+//! pub use mcp_trace_runtime as rt;
+//!
+//! // a user's crate, depending on my_framework only
+//! use my_framework::rt::{mcp_tool, observe, with_otel_headers};
+//!
+//! #[mcp_tool(crate = my_framework::rt)] // carried to the macros below
+//! #[with_otel_headers]
+//! #[observe]
+//! async fn get_weather(location: String) -> String { format!("Sunny in {location}") }
+//! ```
 
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -108,12 +127,48 @@ pub fn init(service_name: &str) -> Result<Guard, Error> {
 
 pub use mcp_trace_macros::{mcp_prompt, mcp_resource, mcp_tool, observe, with_otel_headers};
 
-/// What the macro expansions reach through `::mcp_trace_runtime::__private`,
-/// so a user's crate needs no tracing dependency of its own. Not a public API.
-#[doc(hidden)]
-pub mod __private {
-    pub use inventory;
-    pub use schemars;
-    pub use serde;
-    pub use serde_json;
+/// Defines the hidden module of re-exports the macro expansions reach
+/// (`ROOT::__private_0_1::serde`, …), its name written once: `__private_`
+/// and the semver-compatible part of the version (`0_1` for 0.1.x), the
+/// name `mcp-trace-macros` of the same version emits (its `root::PRIVATE`).
+/// Macros of another version name another module, so a mismatched pair
+/// fails to compile on that path instead of silently miscompiling; the test
+/// below fails when the version moves and the name does not.
+macro_rules! private_module {
+    ($name:ident) => {
+        /// What the macro expansions reach through this module, so a user's
+        /// crate needs no tracing dependency of its own. Not a public API;
+        /// its name carries the version (see `private_module!`).
+        #[doc(hidden)]
+        pub mod $name {
+            pub use inventory;
+            pub use schemars;
+            pub use serde;
+            pub use serde_json;
+        }
+
+        #[cfg(test)]
+        const PRIVATE_MODULE: &str = stringify!($name);
+    };
+}
+
+private_module!(__private_0_1);
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_private_module_carries_the_version() {
+        let version = env!("CARGO_PKG_VERSION");
+        let mut parts = version.split(['.', '-', '+']);
+        let (major, minor) = (parts.next().unwrap(), parts.next().unwrap());
+        let compatible = match major {
+            "0" => format!("0_{minor}"),
+            _ => major.to_string(),
+        };
+        assert_eq!(
+            super::PRIVATE_MODULE,
+            format!("__private_{compatible}"),
+            "version {version}: rename the private module here and `root::PRIVATE` in mcp-trace-macros"
+        );
+    }
 }

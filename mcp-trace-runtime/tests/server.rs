@@ -741,7 +741,7 @@ async fn serves_over_a_byte_stream_like_stdio() {
     within(served).await.unwrap().unwrap();
 }
 
-mcp_trace_runtime::__private::inventory::submit! {
+inventory::submit! {
     ToolDefinition {
         name: "registered",
         title: None,

@@ -646,8 +646,7 @@ async fn prompts_list_their_arguments_and_build_messages() {
         .any(|prompt| prompt.name == "summarize"));
 }
 
-#[derive(Debug, Serialize, mcp_trace_runtime::__private::schemars::JsonSchema)]
-#[schemars(crate = "mcp_trace_runtime::__private::schemars")]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct Reading {
     station: String,
     celsius: f64,

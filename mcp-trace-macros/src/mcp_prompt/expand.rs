@@ -16,7 +16,8 @@ use crate::registration;
 
 pub fn expand(options: &PromptOptions, function: &mut Function) -> syn::Result<TokenStream> {
     let parameters = registration::take_parameters(function)?;
-    let prompt = quote!(::mcp_trace_runtime::prompt);
+    let root = registration::module_root(&options.root);
+    let prompt = quote!(#root::prompt);
     let function_name = function.name().clone();
     let name = match &options.name {
         Some(name) => name.value(),
@@ -54,7 +55,7 @@ pub fn expand(options: &PromptOptions, function: &mut Function) -> syn::Result<T
             }
         });
         // Spanned at the type: one without `FromStr` is reported there.
-        let argument = quote!(::mcp_trace_runtime::argument);
+        let argument = quote!(#root::argument);
         let value = match (optional, &parameter.default) {
             (Some(inner), _) => quote_spanned! {inner.span()=>
                 #argument::optional_argument::<#inner>(#of, &#arguments, #argument_name)?
@@ -99,6 +100,7 @@ pub fn expand(options: &PromptOptions, function: &mut Function) -> syn::Result<T
     };
     Ok(registration::module(
         function,
+        &root,
         items,
         registration::Definition {
             what: format!("the MCP prompt `{name}`"),

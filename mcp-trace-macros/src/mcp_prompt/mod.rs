@@ -10,11 +10,5 @@ use crate::registration;
 use crate::stack::Layer;
 
 pub fn entry(args: TokenStream, item: TokenStream) -> TokenStream {
-    registration::entry(
-        Layer::McpPrompt,
-        args,
-        item,
-        options::PromptOptions::parse,
-        expand::expand,
-    )
+    registration::entry::<options::PromptOptions>(Layer::McpPrompt, args, item, expand::expand)
 }

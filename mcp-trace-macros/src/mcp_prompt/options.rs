@@ -3,7 +3,8 @@
 use proc_macro2::TokenStream;
 use syn::LitStr;
 
-use crate::registration::{string, unknown};
+use crate::registration::{self, string, unknown};
+use crate::root::Root;
 use crate::stack::Layer;
 
 #[derive(Default)]
@@ -11,10 +12,16 @@ pub struct PromptOptions {
     pub name: Option<LitStr>,
     pub title: Option<LitStr>,
     pub description: Option<LitStr>,
+    /// `crate = path`: the root of the emitted paths.
+    pub root: Option<Root>,
 }
 
-impl PromptOptions {
-    pub fn parse(args: TokenStream) -> syn::Result<PromptOptions> {
+impl registration::Options for PromptOptions {
+    fn root(&self) -> &Option<Root> {
+        &self.root
+    }
+
+    fn parse(args: TokenStream) -> syn::Result<PromptOptions> {
         let mut options = PromptOptions::default();
         let parser = syn::meta::parser(|meta| {
             match meta
@@ -24,6 +31,7 @@ impl PromptOptions {
                 .as_deref()
             {
                 Some("name") => string(&meta, &mut options.name),
+                Some("crate") => Root::parse(&meta, &mut options.root),
                 Some("title") => string(&meta, &mut options.title),
                 Some("description") => string(&meta, &mut options.description),
                 _ => Err(unknown(

@@ -63,7 +63,8 @@ pub fn expand(options: &ResourceOptions, function: &mut Function) -> syn::Result
         ));
     }
 
-    let resource = quote!(::mcp_trace_runtime::resource);
+    let root = registration::module_root(&options.root);
+    let resource = quote!(#root::resource);
     let function_name = function.name().clone();
     let name = match &options.name {
         Some(name) => name.value(),
@@ -88,8 +89,9 @@ pub fn expand(options: &ResourceOptions, function: &mut Function) -> syn::Result
         .map(|(parameter, binding)| {
             let (ty, variable) = (&parameter.ty, &parameter.name);
             // Spanned at the type: one without `FromStr` is reported there.
+            let root = root.spanned(ty.span());
             let value = quote_spanned! {ty.span()=>
-                ::mcp_trace_runtime::argument::argument::<#ty>(#of, &#request.variables, #variable)?
+                #root::argument::argument::<#ty>(#of, &#request.variables, #variable)?
             };
             quote!(let #binding: #ty = #value;)
         });
@@ -133,6 +135,7 @@ pub fn expand(options: &ResourceOptions, function: &mut Function) -> syn::Result
     };
     Ok(registration::module(
         function,
+        &root,
         items,
         registration::Definition {
             what: format!("the MCP resource `{}`", uri.value()),

@@ -10,11 +10,5 @@ use crate::registration;
 use crate::stack::Layer;
 
 pub fn entry(args: TokenStream, item: TokenStream) -> TokenStream {
-    registration::entry(
-        Layer::McpResource,
-        args,
-        item,
-        options::ResourceOptions::parse,
-        expand::expand,
-    )
+    registration::entry::<options::ResourceOptions>(Layer::McpResource, args, item, expand::expand)
 }

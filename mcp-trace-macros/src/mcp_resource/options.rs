@@ -3,7 +3,8 @@
 use proc_macro2::{Span, TokenStream};
 use syn::LitStr;
 
-use crate::registration::{string, unknown};
+use crate::registration::{self, string, unknown};
+use crate::root::Root;
 use crate::stack::Layer;
 
 /// Where the resource lives, as written.
@@ -20,12 +21,19 @@ pub struct ResourceOptions {
     pub title: Option<LitStr>,
     pub description: Option<LitStr>,
     pub mime_type: Option<LitStr>,
+    /// `crate = path`: the root of the emitted paths.
+    pub root: Option<Root>,
 }
 
-impl ResourceOptions {
-    pub fn parse(args: TokenStream) -> syn::Result<ResourceOptions> {
+impl registration::Options for ResourceOptions {
+    fn root(&self) -> &Option<Root> {
+        &self.root
+    }
+
+    fn parse(args: TokenStream) -> syn::Result<ResourceOptions> {
         let (mut uri, mut uri_template) = (None, None);
         let (mut name, mut title, mut description, mut mime_type) = (None, None, None, None);
+        let mut root = None;
         let parser = syn::meta::parser(|meta| {
             match meta
                 .path
@@ -36,6 +44,7 @@ impl ResourceOptions {
                 Some("uri") => string(&meta, &mut uri),
                 Some("uri_template") => string(&meta, &mut uri_template),
                 Some("name") => string(&meta, &mut name),
+                Some("crate") => Root::parse(&meta, &mut root),
                 Some("title") => string(&meta, &mut title),
                 Some("description") => string(&meta, &mut description),
                 Some("mime_type") => string(&meta, &mut mime_type),
@@ -71,6 +80,7 @@ impl ResourceOptions {
             title,
             description,
             mime_type,
+            root,
         })
     }
 }

@@ -20,8 +20,9 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
              MCP completes no tool arguments",
         )?;
     }
-    let tool = quote!(::mcp_trace_runtime::tool);
-    let private = quote!(::mcp_trace_runtime::__private);
+    let root = registration::module_root(&options.root);
+    let tool = quote!(#root::tool);
+    let private = root.private();
     let function_name = function.name().clone();
     let name = match &options.name {
         Some(name) => name.value(),
@@ -114,12 +115,16 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
     }
     definition.extend(registration::defined_at());
 
+    // serde and schemars take their paths as strings, which a root holding
+    // `$crate` cannot be written in: they reach them through this alias.
+    let alias = Ident::new("__private", Span::call_site());
     let items = quote! {
+        use #private as #alias;
         #[doc(hidden)]
-        #[derive(#private::serde::Deserialize, #private::schemars::JsonSchema)]
-        #[serde(crate = "::mcp_trace_runtime::__private::serde")]
+        #[derive(#alias::serde::Deserialize, #alias::schemars::JsonSchema)]
+        #[serde(crate = "self::__private::serde")]
         #deny_unknown
-        #[schemars(crate = "::mcp_trace_runtime::__private::schemars")]
+        #[schemars(crate = "self::__private::schemars")]
         pub struct #arguments_struct {
             #(#struct_fields)*
         }
@@ -138,6 +143,7 @@ pub fn expand(options: &ToolOptions, function: &mut Function) -> syn::Result<Tok
     };
     Ok(registration::module(
         function,
+        &root,
         items,
         registration::Definition {
             what: format!("the MCP tool `{name}`"),

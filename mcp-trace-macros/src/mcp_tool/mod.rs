@@ -10,11 +10,5 @@ use crate::registration;
 use crate::stack::Layer;
 
 pub fn entry(args: TokenStream, item: TokenStream) -> TokenStream {
-    registration::entry(
-        Layer::McpTool,
-        args,
-        item,
-        options::ToolOptions::parse,
-        expand::expand,
-    )
+    registration::entry::<options::ToolOptions>(Layer::McpTool, args, item, expand::expand)
 }

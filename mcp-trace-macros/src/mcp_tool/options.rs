@@ -3,7 +3,8 @@
 use proc_macro2::TokenStream;
 use syn::LitStr;
 
-use crate::registration::{flag, string, unknown};
+use crate::registration::{self, flag, string, unknown};
+use crate::root::Root;
 use crate::stack::Layer;
 
 #[derive(Default)]
@@ -17,16 +18,23 @@ pub struct ToolOptions {
     pub open_world: Option<bool>,
     /// Refuse arguments the tool does not take (`additionalProperties: false`).
     pub deny_unknown_arguments: Option<bool>,
+    /// `crate = path`: the root of the emitted paths.
+    pub root: Option<Root>,
 }
 
-impl ToolOptions {
-    pub fn parse(args: TokenStream) -> syn::Result<ToolOptions> {
+impl registration::Options for ToolOptions {
+    fn root(&self) -> &Option<Root> {
+        &self.root
+    }
+
+    fn parse(args: TokenStream) -> syn::Result<ToolOptions> {
         let mut options = ToolOptions::default();
         // A hint or flag alone means true; `hint = false` says false explicitly.
         let parser =
             syn::meta::parser(|meta| {
                 match meta.path.get_ident().map(|ident| ident.to_string()).as_deref() {
                 Some("name") => string(&meta, &mut options.name),
+                Some("crate") => Root::parse(&meta, &mut options.root),
                 Some("description") => string(&meta, &mut options.description),
                 Some("title") => string(&meta, &mut options.title),
                 Some("read_only") => flag(&meta, &mut options.read_only),

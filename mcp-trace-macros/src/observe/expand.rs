@@ -8,12 +8,14 @@ use syn::{Ident, ReturnType, Type, TypeImplTrait, TypeParamBound};
 
 use super::options::ObserveOptions;
 use crate::function::{Function, Returns};
+use crate::root::Root;
 
 pub fn expand(options: &ObserveOptions, function: &Function) -> syn::Result<TokenStream> {
     // Our locals are invisible to the user's body (mixed-site hygiene).
     let observation = Ident::new("observation", Span::mixed_site());
     let input = Ident::new("input", Span::mixed_site());
-    let api = quote!(::mcp_trace_runtime::observe);
+    let root = Root::or_default(&options.root);
+    let api = quote!(#root::observe);
 
     let name = match &options.name {
         Some(name) => quote!(#name),
@@ -122,7 +124,8 @@ fn run(
         ReturnType::Type(_, ty) => syn::spanned::Spanned::span(&**ty),
         ReturnType::Default => proc_macro2::Span::call_site(),
     };
-    let api = quote_spanned!(output_span=> ::mcp_trace_runtime::observe::Observation);
+    let root = Root::or_default(&options.root).spanned(output_span);
+    let api = quote_spanned!(output_span=> #root::observe::Observation);
     let recorder = match (function.returns(), options.capture_output != Some(false)) {
         (Returns::Result, true) => quote!(record_result),
         (Returns::Result, false) => quote!(record_err),

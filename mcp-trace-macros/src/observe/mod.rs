@@ -19,9 +19,11 @@ pub fn entry(args: TokenStream, item: TokenStream) -> TokenStream {
         // could not hand its job over and wrapped the body: take the body
         // back and open the observation in the caller's context, as in the
         // hand-off (wrapping it would open the span outside that context).
-        if let Some(body) = stack::caller_context_body(&function) {
+        // Without a root of its own, it takes the root of that wrapping.
+        if let Some((body, root)) = stack::caller_context_body(&function) {
             *function.item.block = body;
             options.in_caller_context = true;
+            options.root.get_or_insert(root);
         }
         expand::expand(&options, &function)
     })();

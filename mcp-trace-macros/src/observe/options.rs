@@ -3,6 +3,8 @@
 use proc_macro2::TokenStream;
 use syn::{Expr, Ident, LitBool, LitStr};
 
+use crate::root::{self, Root};
+
 /// Hidden option `#[with_otel_headers]` adds to an `#[observe]` below it, so
 /// the observation opens inside the caller's context. (Under a renamed
 /// `#[with_otel_headers]`, `#[observe]` finds its wrapping instead.)
@@ -34,6 +36,8 @@ pub struct ObserveOptions {
     pub metadata: Vec<(Ident, Expr)>,
     pub stream: bool,
     pub in_caller_context: bool,
+    /// `crate = path`: the root of the emitted paths.
+    pub root: Option<Root>,
 }
 
 impl ObserveOptions {
@@ -103,12 +107,15 @@ impl ObserveOptions {
                 options.stream = true;
             } else if meta.path.is_ident(IN_CALLER_CONTEXT) {
                 options.in_caller_context = true;
+            } else if meta.path.is_ident(root::OPTION) {
+                Root::parse(&meta, &mut options.root)?;
             } else {
-                return Err(meta.error(
+                return Err(meta.error(format!(
                     "unknown #[observe] option; expected one of: name = \"…\", as_type = \"…\", \
                      capture_input = bool, capture_output = bool, skip(arg, …), skip_all, \
-                     metadata(key = expr, …), stream",
-                ));
+                     metadata(key = expr, …), stream, {}",
+                    root::ACCEPTED
+                )));
             }
             Ok(())
         });

@@ -20,20 +20,32 @@ const ALIASES: [(&str, Layer); 5] = [
 
 const REGISTRATIONS: [Layer; 3] = [Layer::McpTool, Layer::McpResource, Layer::McpPrompt];
 
-fn attribute(layer: Layer, renamed: bool) -> TokenStream {
-    match (layer, renamed) {
-        (Layer::McpTool, false) => quote!(#[mcp_tool(read_only)]),
-        (Layer::McpTool, true) => quote!(#[tool(read_only)]),
-        (Layer::McpResource, false) => {
-            quote!(#[mcp_resource(uri_template = "weather://{location}")])
-        }
-        (Layer::McpResource, true) => quote!(#[res(uri_template = "weather://{location}")]),
-        (Layer::McpPrompt, false) => quote!(#[mcp_prompt(title = "Weather")]),
-        (Layer::McpPrompt, true) => quote!(#[prompt(title = "Weather")]),
-        (Layer::WithOtelHeaders, false) => quote!(#[with_otel_headers]),
-        (Layer::WithOtelHeaders, true) => quote!(#[ctx]),
-        (Layer::Observe, false) => quote!(#[observe(as_type = "tool")]),
-        (Layer::Observe, true) => quote!(#[obs(as_type = "tool")]),
+/// With `rooted`, the attribute gives `crate = app::rt` first.
+fn attribute(layer: Layer, renamed: bool, rooted: bool) -> TokenStream {
+    let name = match (layer, renamed) {
+        (Layer::McpTool, false) => quote!(mcp_tool),
+        (Layer::McpTool, true) => quote!(tool),
+        (Layer::McpResource, false) => quote!(mcp_resource),
+        (Layer::McpResource, true) => quote!(res),
+        (Layer::McpPrompt, false) => quote!(mcp_prompt),
+        (Layer::McpPrompt, true) => quote!(prompt),
+        (Layer::WithOtelHeaders, false) => quote!(with_otel_headers),
+        (Layer::WithOtelHeaders, true) => quote!(ctx),
+        (Layer::Observe, false) => quote!(observe),
+        (Layer::Observe, true) => quote!(obs),
+    };
+    let options = match layer {
+        Layer::McpTool => quote!(read_only),
+        Layer::McpResource => quote!(uri_template = "weather://{location}"),
+        Layer::McpPrompt => quote!(title = "Weather"),
+        Layer::WithOtelHeaders => quote!(),
+        Layer::Observe => quote!(as_type = "tool"),
+    };
+    match (rooted, options.is_empty()) {
+        (false, true) => quote!(#[#name]),
+        (false, false) => quote!(#[#name(#options)]),
+        (true, true) => quote!(#[#name(crate = app::rt)]),
+        (true, false) => quote!(#[#name(crate = app::rt, #options)]),
     }
 }
 
@@ -63,9 +75,25 @@ fn functions(registration: Layer) -> [TokenStream; 3] {
 }
 
 fn expand(stack: &[(Layer, bool)], function: &TokenStream) -> Vec<syn::Item> {
-    let attributes = stack
-        .iter()
-        .map(|(layer, renamed)| attribute(*layer, *renamed));
+    expand_rooted(stack, function, Roots::None)
+}
+
+/// Which attributes of a stack give `crate = app::rt`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Roots {
+    None,
+    /// The outermost only: it reaches the others when they are written
+    /// under their own names.
+    Top,
+    /// Every one, as a stack with renamed macros needs.
+    Every,
+}
+
+fn expand_rooted(stack: &[(Layer, bool)], function: &TokenStream, roots: Roots) -> Vec<syn::Item> {
+    let attributes = stack.iter().enumerate().map(|(index, (layer, renamed))| {
+        let rooted = roots == Roots::Every || (roots == Roots::Top && index == 0);
+        attribute(*layer, *renamed, rooted)
+    });
     expand_items(quote!(#(#attributes)* #function), &ALIASES)
 }
 
@@ -103,10 +131,17 @@ fn stacks(layers: [Layer; 3]) -> Vec<Vec<Layer>> {
     all
 }
 
+/// Right orders expand exactly as the stack with the real names, wrong ones
+/// fail with the fix; with `crate = app::rt` given to every macro too,
+/// whose right orders expand exactly as the real names with the root given
+/// to the outermost only, and mention `mcp_trace_runtime` nowhere.
 #[test]
 fn every_order_under_every_renaming() {
     let mut checked = 0;
-    for registration in REGISTRATIONS {
+    for (registration, roots) in REGISTRATIONS
+        .into_iter()
+        .flat_map(|registration| [(registration, Roots::None), (registration, Roots::Every)])
+    {
         for function in functions(registration) {
             for layers in stacks([registration, Layer::WithOtelHeaders, Layer::Observe]) {
                 let right_order = layers
@@ -114,19 +149,30 @@ fn every_order_under_every_renaming() {
                     .all(|pair| pair[0].rank() < pair[1].rank());
                 let real_names: Vec<(Layer, bool)> =
                     layers.iter().map(|layer| (*layer, false)).collect();
-                let expected = expand(&real_names, &function);
+                let expected = match roots {
+                    Roots::None => expand(&real_names, &function),
+                    _ => expand_rooted(&real_names, &function, Roots::Top),
+                };
                 let expected = pretty(quote!(#(#expected)*));
+                if roots != Roots::None && right_order {
+                    assert!(
+                        !expected.contains("mcp_trace_runtime"),
+                        "{layers:?}: {expected}"
+                    );
+                }
                 for mask in 0..1u32 << layers.len() {
                     let stack: Vec<(Layer, bool)> = layers
                         .iter()
                         .enumerate()
                         .map(|(index, layer)| (*layer, mask & (1 << index) != 0))
                         .collect();
-                    let items = expand(&stack, &function);
+                    let items = expand_rooted(&stack, &function, roots);
                     let errors = errors(&items);
                     let written = stack
                         .iter()
-                        .map(|(layer, renamed)| attribute(*layer, *renamed).to_string())
+                        .map(|(layer, renamed)| {
+                            attribute(*layer, *renamed, roots == Roots::Every).to_string()
+                        })
                         .collect::<Vec<_>>()
                         .join(" ");
                     if right_order {
@@ -154,8 +200,8 @@ fn every_order_under_every_renaming() {
             }
         }
     }
-    // 3 registrations × 3 functions × (3 × 2 + 6 × 4 + 6 × 8) stacks.
-    assert_eq!(checked, 3 * 3 * (6 + 24 + 48));
+    // 3 registrations × 2 roots × 3 functions × (3 × 2 + 6 × 4 + 6 × 8) stacks.
+    assert_eq!(checked, 3 * 2 * 3 * (6 + 24 + 48));
 }
 
 /// Two registrations on one function, under any names, in any order, with
@@ -292,7 +338,8 @@ fn markers_are_recognised_in_every_shape() {
             Some(Layer::WithOtelHeaders),
             "{shape}"
         );
-        let body = super::caller_context_body(&wrapped).map(|block| quote!(#block).to_string());
+        let body =
+            super::caller_context_body(&wrapped).map(|(block, _)| quote!(#block).to_string());
         let block = &original.block;
         assert_eq!(body, Some(quote!(#block).to_string()), "{shape}");
 

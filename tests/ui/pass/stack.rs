@@ -67,9 +67,7 @@ async fn parse_number(
     Ok(number * scale.unwrap_or(1))
 }
 
-// schemars is not a dependency of this crate; users derive it from their own.
-#[derive(Deserialize, mcp_trace_runtime::__private::schemars::JsonSchema)]
-#[schemars(crate = "mcp_trace_runtime::__private::schemars")]
+#[derive(Deserialize, schemars::JsonSchema)]
 pub struct Point {
     x: f64,
     y: f64,

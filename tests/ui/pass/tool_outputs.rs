@@ -8,8 +8,7 @@ use mcp_trace_runtime::{mcp_tool, observe, with_otel_headers};
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde::Serialize;
 
-#[derive(Serialize, mcp_trace_runtime::__private::schemars::JsonSchema)]
-#[schemars(crate = "mcp_trace_runtime::__private::schemars")]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct Reading {
     station: String,
     celsius: f64,
