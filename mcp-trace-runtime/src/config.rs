@@ -746,15 +746,14 @@ fn parse_otlp(
     // compression is refused rather than silently not honoured.
     if let (variable, Some(value)) =
         first_set(var, &[signal.compression, "OTEL_EXPORTER_OTLP_COMPRESSION"])
+        && !value.trim().eq_ignore_ascii_case("none")
     {
-        if !value.trim().eq_ignore_ascii_case("none") {
-            return Err(Error::InvalidSetting {
-                variable,
-                value,
-                problem: "this build sends OTLP uncompressed".into(),
-                accepted: "none",
-            });
-        }
+        return Err(Error::InvalidSetting {
+            variable,
+            value,
+            problem: "this build sends OTLP uncompressed".into(),
+            accepted: "none",
+        });
     }
 
     let timeout = match first_set(var, &[signal.timeout, "OTEL_EXPORTER_OTLP_TIMEOUT"]) {

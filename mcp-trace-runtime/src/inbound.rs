@@ -315,10 +315,10 @@ fn notification_meta<'a>(
     meta: &'a NotificationMetaObject,
     extensions: &'a Extensions,
 ) -> &'a Map<String, Value> {
-    if meta.0 .0.is_empty() {
-        if let Some(moved) = extensions.get::<NotificationMetaObject>() {
-            return &moved.0 .0;
-        }
+    if meta.0 .0.is_empty()
+        && let Some(moved) = extensions.get::<NotificationMetaObject>()
+    {
+        return &moved.0 .0;
     }
     &meta.0 .0
 }

@@ -541,13 +541,14 @@ impl Observation {
     /// Keeps `item` for the output; the first item of a generation's
     /// stream is its completion start (time to first token).
     fn keep_item<T: Serialize>(&self, items: &mut StreamedOutput, first: &mut bool, item: &T) {
-        if std::mem::take(first) && self.generation {
-            if let Some(cx) = self.recording_context() {
-                cx.span()
-                    .set_attribute(crate::generation::completion_start_attribute(
-                        std::time::SystemTime::now(),
-                    ));
-            }
+        if std::mem::take(first)
+            && self.generation
+            && let Some(cx) = self.recording_context()
+        {
+            cx.span()
+                .set_attribute(crate::generation::completion_start_attribute(
+                    std::time::SystemTime::now(),
+                ));
         }
         if self.capture_output {
             items.keep(item);

@@ -11,7 +11,8 @@ fn dotenv_values_apply_and_the_environment_wins() {
         "OTEL_SERVICE_NAME=from-dotenv\nMCP_TRACE_MODE=propagation_only\nOTEL_EXPORTER_OTLP_PROTOCOL=http/json\n",
     )
     .unwrap();
-    std::env::set_var("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
+    // TODO: Audit that the environment access only happens in single-threaded code.
+    unsafe { std::env::set_var("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf") };
     std::env::set_current_dir(&dir).unwrap();
 
     let config = mcp_trace_runtime::Config::from_env("default-name").unwrap();

@@ -185,10 +185,13 @@ async fn langfuse_export_uses_its_path_basic_auth_and_protobuf() {
     let (langfuse_url, langfuse) = recording_receiver().await;
     let collector = Collector::start("127.0.0.1:0").await.unwrap();
     // A collector credential in the process environment must never reach Langfuse.
-    std::env::set_var(
-        "OTEL_EXPORTER_OTLP_HEADERS",
-        "x-collector-key=collector-secret",
-    );
+    // TODO: Audit that the environment access only happens in single-threaded code.
+    unsafe {
+        std::env::set_var(
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            "x-collector-key=collector-secret",
+        )
+    };
     let guard = install(config(&[
         ("LANGFUSE_PUBLIC_KEY", "pk-lf-public"),
         ("LANGFUSE_SECRET_KEY", "sk-lf-secret"),
@@ -209,7 +212,8 @@ async fn langfuse_export_uses_its_path_basic_auth_and_protobuf() {
         .await
         .unwrap();
     shutdown(guard).await;
-    std::env::remove_var("OTEL_EXPORTER_OTLP_HEADERS");
+    // TODO: Audit that the environment access only happens in single-threaded code.
+    unsafe { std::env::remove_var("OTEL_EXPORTER_OTLP_HEADERS") };
 
     let requests = langfuse.lock().unwrap().clone();
     assert!(!requests.is_empty(), "Langfuse received nothing");

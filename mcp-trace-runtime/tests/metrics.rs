@@ -338,7 +338,8 @@ async fn metrics_requests_carry_exactly_the_metrics_headers() {
     let _exclusive = testing::exclusive();
     let (url, received) = recording_receiver().await;
     // opentelemetry-otlp would merge this into every exporter it builds.
-    std::env::set_var("OTEL_EXPORTER_OTLP_HEADERS", "x-env-key=env-secret");
+    // TODO: Audit that the environment access only happens in single-threaded code.
+    unsafe { std::env::set_var("OTEL_EXPORTER_OTLP_HEADERS", "x-env-key=env-secret") };
     let guard = install(config(&[
         ("OTEL_METRICS_EXPORTER", "otlp"),
         ("OTEL_TRACES_EXPORTER", "none"),
@@ -349,7 +350,8 @@ async fn metrics_requests_carry_exactly_the_metrics_headers() {
     .unwrap();
     record_operations();
     shutdown(guard).await;
-    std::env::remove_var("OTEL_EXPORTER_OTLP_HEADERS");
+    // TODO: Audit that the environment access only happens in single-threaded code.
+    unsafe { std::env::remove_var("OTEL_EXPORTER_OTLP_HEADERS") };
 
     let requests = received.lock().unwrap().clone();
     assert!(!requests.is_empty(), "nothing exported");

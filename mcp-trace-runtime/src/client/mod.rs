@@ -400,7 +400,7 @@ impl fmt::Debug for McpClient {
 
 /// Every page of a listing, one CLIENT span per page.
 macro_rules! all_pages {
-    ($client:expr, $method:ident, $items:ident, $what:literal) => {{
+    ($client:expr_2021, $method:ident, $items:ident, $what:literal) => {{
         let mut items = Vec::new();
         let mut cursor = None;
         loop {

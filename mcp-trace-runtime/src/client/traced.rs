@@ -428,12 +428,11 @@ impl<T> TracedTransport<T> {
             }
             ClientJsonRpcMessage::Notification(notification) => {
                 let notification = &mut notification.notification;
-                if let ClientNotification::CancelledNotification(cancelled) = &notification {
-                    if let Some(id) = &cancelled.params.request_id {
-                        if let Some(pending) = self.pending.remove(id) {
-                            pending.end(&Outcome::Failed("cancelled by the client".into()));
-                        }
-                    }
+                if let ClientNotification::CancelledNotification(cancelled) = &notification
+                    && let Some(id) = &cancelled.params.request_id
+                    && let Some(pending) = self.pending.remove(id)
+                {
+                    pending.end(&Outcome::Failed("cancelled by the client".into()));
                 }
                 let operation = self.operation(&notification_method(notification), None);
                 let cx = self.open(&operation, &mut notification.get_meta_mut().0 .0);
@@ -453,10 +452,9 @@ impl<T> TracedTransport<T> {
     fn received(&mut self, message: &ServerJsonRpcMessage) {
         if let (Some(router), ServerJsonRpcMessage::Notification(notification)) =
             (&self.progress, message)
+            && let ServerNotification::ProgressNotification(progress) = &notification.notification
         {
-            if let ServerNotification::ProgressNotification(progress) = &notification.notification {
-                router.dispatch(&progress.params);
-            }
+            router.dispatch(&progress.params);
         }
         let (id, outcome) = match message {
             ServerJsonRpcMessage::Response(response) => {
@@ -475,15 +473,15 @@ impl<T> TracedTransport<T> {
             _ => return,
         };
         if let Some(pending) = self.pending.remove(id) {
-            if self.initialize.as_ref() == Some(id) {
-                if let ServerResult::InitializeResult(result) = match message {
+            if self.initialize.as_ref() == Some(id)
+                && let ServerResult::InitializeResult(result) = match message {
                     ServerJsonRpcMessage::Response(response) => &response.result,
                     _ => return pending.end(&outcome),
-                } {
-                    let version = result.protocol_version.to_string();
-                    self.session.start(version.clone(), self.peer.transport);
-                    self.protocol_version = Some(version);
                 }
+            {
+                let version = result.protocol_version.to_string();
+                self.session.start(version.clone(), self.peer.transport);
+                self.protocol_version = Some(version);
             }
             pending.end(&outcome);
         }

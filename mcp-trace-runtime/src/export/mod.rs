@@ -18,7 +18,7 @@
 /// over gRPC with them as metadata (feature `grpc`). A macro because the
 /// three builders share their methods but no trait that builds.
 macro_rules! otlp_exporter {
-    ($exporter:ty, $name:expr, $target:expr) => {{
+    ($exporter:ty, $name:expr_2021, $target:expr_2021) => {{
         let (name, target): (&str, &$crate::config::OtlpTarget) = ($name, $target);
         let built: Result<$exporter, $crate::error::Error> =
             match $crate::export::http_protocol(target) {

@@ -66,10 +66,10 @@ fn captured(json: String) -> String {
 /// asked for, and the request parameters.
 fn request_attributes(params: &CreateMessageRequestParams) -> Vec<KeyValue> {
     let mut attributes: Vec<KeyValue> = ObservationType::Generation.span_attributes().collect();
-    if crate::settings::capture_io() {
-        if let Ok(messages) = serde_json::to_string(&params.messages) {
-            attributes.push(KeyValue::new(INPUT, captured(messages)));
-        }
+    if crate::settings::capture_io()
+        && let Ok(messages) = serde_json::to_string(&params.messages)
+    {
+        attributes.push(KeyValue::new(INPUT, captured(messages)));
     }
     let hinted = params
         .model_preferences
@@ -261,10 +261,10 @@ impl BackChannel {
             if let Some(reason) = &result.stop_reason {
                 attributes.extend(generation::finish_reason_attributes(reason));
             }
-            if crate::settings::capture_io() {
-                if let Ok(message) = serde_json::to_string(&result.message) {
-                    attributes.push(KeyValue::new(OUTPUT, captured(message)));
-                }
+            if crate::settings::capture_io()
+                && let Ok(message) = serde_json::to_string(&result.message)
+            {
+                attributes.push(KeyValue::new(OUTPUT, captured(message)));
             }
             attributes.extend(reported_usage_and_cost(&result));
             span.span().set_attributes(attributes);

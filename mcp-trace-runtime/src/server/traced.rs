@@ -133,7 +133,7 @@ fn tool_outcome(response: &CallToolResponse) -> Outcome {
 macro_rules! traced_requests {
     ($(
         $(#[$attr:meta])*
-        $name:ident($params:ident: $ty:ty) -> $result:ty, $method:literal, $target:expr, $outcome:expr;
+        $name:ident($params:ident: $ty:ty) -> $result:ty, $method:literal, $target:expr_2021, $outcome:expr_2021;
     )*) => {$(
         $(#[$attr])*
         async fn $name(
