@@ -121,12 +121,10 @@ pub async fn serve_server(
         "Streamable HTTP endpoint available at http://{address}{}",
         args.path
     );
-    let options = HttpOptions {
-        stateless: args.stateless,
-        allowed_hosts: args.allow_hosts.clone(),
-        allowed_origins: args.allow_origins.clone(),
-        ..HttpOptions::at(args.path.clone())
-    };
+    let options = HttpOptions::at(args.path.clone())
+        .with_stateless(args.stateless)
+        .with_allowed_hosts(args.allow_hosts.clone())
+        .with_allowed_origins(args.allow_origins.clone());
     serve_http(server, listener, options, shutdown).await?;
     Ok(())
 }

@@ -128,7 +128,10 @@ impl ClientError {
 }
 
 /// The result of `tools/call`.
+///
+/// It may gain fields: [`McpClient::call_tool`] builds it (or `From<CallToolResult>`); destructure it with `..`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ToolResponse {
     /// The text content blocks, joined.
     pub text: String,
