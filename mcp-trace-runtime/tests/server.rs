@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use mcp_trace_runtime::scope::ServedRequest;
-use mcp_trace_runtime::server::{serve_http, serve_io, HttpOptions, McpServer};
+use mcp_trace_runtime::server::{serve_http, serve_io, HttpOptions, McpServer, ServeError};
 use mcp_trace_runtime::tool::{
     output_of, parse_arguments, Arguments, ToolDefinition, ToolFuture, ToolHints, ToolOutput,
 };
@@ -153,7 +153,7 @@ struct Running {
     url: String,
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<std::io::Result<()>>,
+    task: JoinHandle<Result<(), ServeError>>,
 }
 
 impl Running {
@@ -633,7 +633,10 @@ async fn a_path_without_a_leading_slash_is_refused() {
     let error = serve_http(test_server(), listener, HttpOptions::at("mcp"), async {})
         .await
         .unwrap_err();
-    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(
+        matches!(&error, ServeError::InvalidPath { path } if path == "mcp"),
+        "{error:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -936,3 +939,83 @@ async fn calls_beyond_the_concurrency_limit_wait_for_a_turn() {
     assert_eq!(BUSY_MOST.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
 
+// ------------------------------------------------- client errors, by kind
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_port_is_a_connect_error_with_its_cause() {
+    use mcp_trace_runtime::client::{ClientError, ClientErrorKind, McpClient};
+    // A port that was just free: nothing listens there.
+    let addr = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let url = format!("http://{addr}/mcp");
+    let error = within(McpClient::connect_http(&url)).await.unwrap_err();
+    assert_eq!(error.kind(), ClientErrorKind::Connect, "{error}");
+    let ClientError::Connect { operation, source } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(operation, &format!("open an MCP session at {url}"));
+    assert!(
+        source
+            .downcast_ref::<rmcp::service::ClientInitializeError>()
+            .is_some(),
+        "rmcp's error is kept: {source:?}"
+    );
+    assert!(error
+        .to_string()
+        .starts_with("cannot open an MCP session at"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_json_rpc_error_keeps_the_servers_code_and_message() {
+    use mcp_trace_runtime::client::{ClientError, ClientErrorKind, McpClient};
+    let server = Running::start(HttpOptions::at("/mcp")).await;
+    let client = within(McpClient::connect_http(&server.url)).await.unwrap();
+    let error = within(client.call_tool("no_such_tool", Map::new()))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ClientErrorKind::Server, "{error}");
+    assert_eq!(error.code(), Some(-32602), "{error}");
+    match &error {
+        ClientError::Server {
+            operation, message, ..
+        } => {
+            assert_eq!(operation, "tools/call no_such_tool");
+            assert!(message.contains("unknown tool"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    client.close().await;
+    server.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_past_its_timeout_is_a_timeout_error() {
+    use mcp_trace_runtime::client::{CallOptions, ClientError, McpClient};
+    let server =
+        Running::start(HttpOptions::at("/mcp").with_drain_timeout(Duration::from_millis(300)))
+            .await;
+    let client = within(McpClient::connect_http(&server.url)).await.unwrap();
+    let arguments = json!({"delay_ms": 5_000}).as_object().cloned().unwrap();
+    let options = CallOptions::new().timeout(Duration::from_millis(200));
+    let started = Instant::now();
+    let error = within(client.call_tool_with("whoami", arguments, options))
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "not the tool's 5 s"
+    );
+    match &error {
+        ClientError::Timeout { operation, timeout } => {
+            assert_eq!(operation, "tools/call whoami");
+            assert_eq!(*timeout, Duration::from_millis(200));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!error.is_cancelled());
+    client.close().await;
+    server.shut_down().await;
+}

@@ -110,7 +110,7 @@ pub async fn serve_server(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     if args.stdio {
-        return serve_stdio(server, shutdown).await;
+        return Ok(serve_stdio(server, shutdown).await?);
     }
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
         .await

@@ -24,6 +24,7 @@ use tokio::sync::Notify;
 use tower_service::Service;
 
 use super::traced::{traced, TracedServer};
+use super::ServeError;
 use crate::inbound::ClientAddress;
 
 /// After the requests drained, how long connections get to close by themselves.
@@ -255,14 +256,14 @@ impl Default for HttpOptions {
 ///
 /// # Errors
 ///
-/// `InvalidInput` when `options.path` does not start with `/`. Failures to
-/// accept a connection are retried, not returned: one bad connection must not
-/// stop the server.
+/// [`ServeError::InvalidPath`] when `options.path` does not start with `/`.
+/// Failures to accept a connection are retried, not returned: one bad
+/// connection must not stop the server.
 ///
 /// ```no_run
 /// use mcp_trace_runtime::server::{serve_http, HttpOptions, McpServer};
 ///
-/// # async fn run() -> std::io::Result<()> {
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let listener = tokio::net::TcpListener::bind("0.0.0.0:8000").await?;
 /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
 /// let server = tokio::spawn(serve_http(
@@ -282,15 +283,12 @@ pub async fn serve_http<H>(
     listener: TcpListener,
     options: HttpOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()>
+) -> Result<(), ServeError>
 where
     H: ServerHandler + Clone,
 {
     if !options.path.starts_with('/') {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("MCP path must start with '/': {:?}", options.path),
-        ));
+        return Err(ServeError::InvalidPath { path: options.path });
     }
     let mut config = StreamableHttpServerConfig::default();
     if options.allowed_hosts.iter().any(|host| host == "*") {
