@@ -65,7 +65,7 @@ fn reverse_words(
 async fn serve() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let server = McpServer::new("stdio-server", env!("CARGO_PKG_VERSION"))?;
     // Until the host closes stdin or a signal comes; calls in flight answer first.
-    serve_stdio(server, shutdown_signal()).await
+    Ok(serve_stdio(server, shutdown_signal()).await?)
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

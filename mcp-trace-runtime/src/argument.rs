@@ -30,8 +30,11 @@ pub type Arguments = Map<String, Value>;
 ///     "invalid arguments for prompt forecast: `days`: invalid digit found in string"
 /// );
 /// ```
+///
+/// It may gain fields: build one with [`ArgumentError::new`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid arguments for {of}: {message}")]
+#[non_exhaustive]
 pub struct ArgumentError {
     /// What was called: `tool get_weather`, `prompt summarize`, `resource test://…`.
     pub of: String,
@@ -154,7 +157,10 @@ pub fn complete(completions: &[ArgumentCompletion], argument: &str, typed: &str)
 /// Why a prompt or a resource could not be produced: bad arguments (a
 /// JSON-RPC invalid-params error, -32602) or the function's own `Err` (an
 /// internal error, -32603, carrying its message).
+///
+/// More variants may be added: a `match` on it needs a `_` arm.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CallError {
     /// The arguments do not fit.
     #[error(transparent)]

@@ -53,7 +53,10 @@ const TRACEPARENT: &str = "traceparent";
 pub const LINK_ATTRIBUTE_PREFIX: &str = "mcp_trace.link.";
 
 /// Where a context came from.
+///
+/// More variants may be added: a `match` on it needs a `_` arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Carrier {
     /// The request's `params._meta`.
     Meta,

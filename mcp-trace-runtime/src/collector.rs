@@ -105,10 +105,14 @@ pub struct Collector {
 /// ```
 /// use mcp_trace_runtime::collector::Capacity;
 /// assert_eq!(Capacity::default().spans, 100_000);
-/// let small = Capacity { spans: 10, ..Capacity::default() };
+/// let small = Capacity::default().with_spans(10);
+/// assert_eq!(small.spans, 10);
 /// assert_eq!(small.logs, 100_000);
 /// ```
+///
+/// It may gain fields: start from [`Capacity::default`] and the `with_…` methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Capacity {
     /// Spans kept.
     pub spans: usize,
@@ -116,6 +120,41 @@ pub struct Capacity {
     pub metrics: usize,
     /// Log records kept.
     pub logs: usize,
+}
+
+impl Capacity {
+    /// This capacity with room for `spans` spans.
+    ///
+    /// ```
+    /// use mcp_trace_runtime::collector::Capacity;
+    /// assert_eq!(Capacity::default().with_spans(1_000).spans, 1_000);
+    /// ```
+    pub const fn with_spans(mut self, spans: usize) -> Capacity {
+        self.spans = spans;
+        self
+    }
+
+    /// This capacity with room for `metrics` metric entries.
+    ///
+    /// ```
+    /// use mcp_trace_runtime::collector::Capacity;
+    /// assert_eq!(Capacity::default().with_metrics(50).metrics, 50);
+    /// ```
+    pub const fn with_metrics(mut self, metrics: usize) -> Capacity {
+        self.metrics = metrics;
+        self
+    }
+
+    /// This capacity with room for `logs` log records.
+    ///
+    /// ```
+    /// use mcp_trace_runtime::collector::Capacity;
+    /// assert_eq!(Capacity::default().with_logs(500).logs, 500);
+    /// ```
+    pub const fn with_logs(mut self, logs: usize) -> Capacity {
+        self.logs = logs;
+        self
+    }
 }
 
 impl Default for Capacity {
@@ -139,7 +178,10 @@ impl Default for Capacity {
 /// # Ok(())
 /// # }
 /// ```
+///
+/// It may gain fields (one per signal): read it, do not build it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Evicted {
     /// Spans evicted.
     pub spans: u64,
@@ -243,7 +285,7 @@ impl Collector {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// use mcp_trace_runtime::collector::{Capacity, Collector};
-    /// let capacity = Capacity { spans: 1_000, ..Capacity::default() };
+    /// let capacity = Capacity::default().with_spans(1_000);
     /// let collector = Collector::start_with("127.0.0.1:0", capacity).await?;
     /// assert!(collector.spans().is_empty());
     /// # Ok(())
@@ -914,10 +956,15 @@ impl SpanStatus {
 ///
 /// ```
 /// use mcp_trace_runtime::collector::CollectedEvent;
-/// let event = CollectedEvent { name: "exception".into(), ..Default::default() };
+/// let mut event = CollectedEvent::default();
+/// event.name = "exception".into();
 /// assert!(event.attributes.is_empty());
 /// ```
+///
+/// It may gain fields: the collector builds it; to build one yourself (e.g.
+/// for [`crate::trace_tree`]), assign the fields on a `default()` value.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct CollectedEvent {
     /// Event name.
     pub name: String,
@@ -932,16 +979,18 @@ pub struct CollectedEvent {
 ///
 /// ```
 /// use mcp_trace_runtime::collector::{CollectedSpan, SpanKind};
-/// let span = CollectedSpan {
-///     name: "tools/call get_weather".into(),
-///     kind: SpanKind::Client,
-///     start_unix_nano: 1_000,
-///     end_unix_nano: 5_000,
-///     ..Default::default()
-/// };
+/// let mut span = CollectedSpan::default();
+/// span.name = "tools/call get_weather".into();
+/// span.kind = SpanKind::Client;
+/// span.start_unix_nano = 1_000;
+/// span.end_unix_nano = 5_000;
 /// assert_eq!(span.duration().as_nanos(), 4_000);
 /// ```
+///
+/// It may gain fields: the collector builds it; to build one yourself (e.g.
+/// for [`crate::trace_tree`]), assign the fields on a `default()` value.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct CollectedSpan {
     /// 32 lowercase hex digits.
     pub trace_id: String,
@@ -978,7 +1027,9 @@ impl CollectedSpan {
     ///
     /// ```
     /// use mcp_trace_runtime::collector::CollectedSpan;
-    /// let span = CollectedSpan { start_unix_nano: 10, end_unix_nano: 5, ..Default::default() };
+    /// let mut span = CollectedSpan::default();
+    /// span.start_unix_nano = 10;
+    /// span.end_unix_nano = 5;
     /// assert_eq!(span.duration().as_nanos(), 0);
     /// ```
     pub fn duration(&self) -> Duration {
@@ -1076,17 +1127,19 @@ fn convert_span(
 ///
 /// ```
 /// use mcp_trace_runtime::collector::CollectedLog;
-/// let log = CollectedLog {
-///     severity_text: "INFO".into(),
-///     severity_number: 9,
-///     target: "weather_server".into(),
-///     body: "looked up Paris".into(),
-///     ..Default::default()
-/// };
+/// let mut log = CollectedLog::default();
+/// log.severity_text = "INFO".into();
+/// log.severity_number = 9;
+/// log.target = "weather_server".into();
+/// log.body = "looked up Paris".into();
 /// assert_eq!(log.trace_id, None);
 /// assert!(log.attributes.is_empty());
 /// ```
+///
+/// It may gain fields: the collector builds it; to build one yourself (e.g.
+/// for [`crate::trace_tree`]), assign the fields on a `default()` value.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct CollectedLog {
     /// 32 lowercase hex digits; `None` for a record emitted outside any span.
     pub trace_id: Option<String>,
@@ -1182,7 +1235,10 @@ fn convert_log(
 /// use mcp_trace_runtime::collector::MetricKind;
 /// assert_eq!(MetricKind::default(), MetricKind::Empty);
 /// ```
+///
+/// More variants may be added: a `match` on it needs a `_` arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum MetricKind {
     /// No data (the producer sent none).
     #[default]
@@ -1233,20 +1289,23 @@ impl Temporality {
 ///
 /// ```
 /// use mcp_trace_runtime::collector::{CollectedHistogramPoint, CollectedMetric, MetricKind};
-/// let mut point = CollectedHistogramPoint { count: 2, ..Default::default() };
+/// let mut point = CollectedHistogramPoint::default();
+/// point.count = 2;
 /// point.attributes.insert("mcp.method.name".into(), "tools/call".into());
-/// let metric = CollectedMetric {
-///     name: "mcp.server.operation.duration".into(),
-///     unit: "s".into(),
-///     kind: MetricKind::Histogram,
-///     points: vec![point],
-///     ..Default::default()
-/// };
+/// let mut metric = CollectedMetric::default();
+/// metric.name = "mcp.server.operation.duration".into();
+/// metric.unit = "s".into();
+/// metric.kind = MetricKind::Histogram;
+/// metric.points = vec![point];
 /// let point = metric.point_with(&[("mcp.method.name", "tools/call")]).unwrap();
 /// assert_eq!(point.count, 2);
 /// assert!(metric.point_with(&[("mcp.method.name", "ping")]).is_none());
 /// ```
+///
+/// It may gain fields: the collector builds it; to build one yourself (e.g.
+/// for [`crate::trace_tree`]), assign the fields on a `default()` value.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct CollectedMetric {
     /// Metric (instrument) name.
     pub name: String,
@@ -1285,16 +1344,18 @@ impl CollectedMetric {
 ///
 /// ```
 /// use mcp_trace_runtime::collector::CollectedHistogramPoint;
-/// let point = CollectedHistogramPoint {
-///     count: 3,
-///     sum: Some(0.75),
-///     explicit_bounds: vec![0.1, 1.0],
-///     bucket_counts: vec![1, 2, 0],
-///     ..Default::default()
-/// };
+/// let mut point = CollectedHistogramPoint::default();
+/// point.count = 3;
+/// point.sum = Some(0.75);
+/// point.explicit_bounds = vec![0.1, 1.0];
+/// point.bucket_counts = vec![1, 2, 0];
 /// assert_eq!(point.bucket_counts.len(), point.explicit_bounds.len() + 1);
 /// ```
+///
+/// It may gain fields: the collector builds it; to build one yourself (e.g.
+/// for [`crate::trace_tree`]), assign the fields on a `default()` value.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct CollectedHistogramPoint {
     /// Point attributes, converted like [`CollectedSpan::attributes`].
     pub attributes: Map<String, Value>,
@@ -1334,10 +1395,15 @@ impl CollectedHistogramPoint {
 ///
 /// ```
 /// use mcp_trace_runtime::collector::CollectedNumberPoint;
-/// let point = CollectedNumberPoint { value: 4.0, ..Default::default() };
+/// let mut point = CollectedNumberPoint::default();
+/// point.value = 4.0;
 /// assert!(point.attributes.is_empty());
 /// ```
+///
+/// It may gain fields: the collector builds it; to build one yourself (e.g.
+/// for [`crate::trace_tree`]), assign the fields on a `default()` value.
 #[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct CollectedNumberPoint {
     /// Point attributes, converted like [`CollectedSpan::attributes`].
     pub attributes: Map<String, Value>,

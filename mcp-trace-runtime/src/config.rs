@@ -61,7 +61,12 @@ pub const DEFAULT_LOG_LEVEL: &str = "info,rmcp=warn";
 ///     "http://collector:4318/v1/traces"
 /// );
 /// ```
+///
+/// `Config` may gain fields: it cannot be written as a struct literal
+/// outside this crate. Start from [`Config::from_env`],
+/// [`Config::from_lookup`] or [`Config::new`] and assign the fields to change.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Config {
     /// `MCP_TRACE_MODE`.
     pub mode: Mode,
@@ -121,7 +126,11 @@ pub struct Config {
 ///     "http://127.0.0.1:4318/v1/metrics"
 /// );
 /// ```
+///
+/// It may gain fields: start from [`MetricsConfig::default`] (or a parsed
+/// [`Config`]'s) and assign the fields to change.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct MetricsConfig {
     /// The standard OTLP metrics exporter (`OTEL_METRICS_EXPORTER=otlp`), with
     /// `OTEL_EXPORTER_OTLP_METRICS_*` beating `OTEL_EXPORTER_OTLP_*`.
@@ -186,7 +195,11 @@ impl Default for MetricsConfig {
 ///     .push(OtlpTarget::http_logs("http://127.0.0.1:4318"));
 /// assert!(config.logs.is_enabled());
 /// ```
+///
+/// It may gain fields: start from [`LogsConfig::default`] (or a parsed
+/// [`Config`]'s) and assign the fields to change.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct LogsConfig {
     /// The standard OTLP logs exporter, with `OTEL_EXPORTER_OTLP_LOGS_*`
     /// beating `OTEL_EXPORTER_OTLP_*`.
@@ -261,7 +274,11 @@ impl Default for LogsConfig {
 /// assert_eq!(config.span_batch.max_queue_size, 8192);
 /// assert_eq!(config.span_batch.max_export_batch_size, 512);
 /// ```
+///
+/// It may gain fields: start from [`BatchSettings::SPANS`] or
+/// [`BatchSettings::LOGS`] and change it with the `with_…` methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BatchSettings {
     /// `OTEL_B*_SCHEDULE_DELAY` (milliseconds): the longest a finished item
     /// waits before its batch is sent.
@@ -286,6 +303,44 @@ impl BatchSettings {
         max_queue_size: 2048,
         max_export_batch_size: 512,
     };
+
+    /// These settings with another schedule delay.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_trace_runtime::config::BatchSettings;
+    /// let quick = BatchSettings::SPANS.with_schedule_delay(Duration::from_millis(100));
+    /// assert_eq!(quick.schedule_delay, Duration::from_millis(100));
+    /// assert_eq!(quick.max_queue_size, 2048);
+    /// ```
+    pub const fn with_schedule_delay(mut self, delay: Duration) -> BatchSettings {
+        self.schedule_delay = delay;
+        self
+    }
+
+    /// These settings with another queue size.
+    ///
+    /// ```
+    /// use mcp_trace_runtime::config::BatchSettings;
+    /// let big = BatchSettings::LOGS.with_max_queue_size(8192);
+    /// assert_eq!(big.max_queue_size, 8192);
+    /// ```
+    pub const fn with_max_queue_size(mut self, size: usize) -> BatchSettings {
+        self.max_queue_size = size;
+        self
+    }
+
+    /// These settings with another largest batch.
+    ///
+    /// ```
+    /// use mcp_trace_runtime::config::BatchSettings;
+    /// let small = BatchSettings::SPANS.with_max_export_batch_size(64);
+    /// assert_eq!(small.max_export_batch_size, 64);
+    /// ```
+    pub const fn with_max_export_batch_size(mut self, size: usize) -> BatchSettings {
+        self.max_export_batch_size = size;
+        self
+    }
 
     /// `defaults` overridden by `{prefix}_SCHEDULE_DELAY`,
     /// `{prefix}_MAX_QUEUE_SIZE` and `{prefix}_MAX_EXPORT_BATCH_SIZE`.
@@ -314,7 +369,12 @@ impl BatchSettings {
 }
 
 /// Where and how the OTLP exporter sends.
+///
+/// It may gain fields: build one with [`OtlpTarget::http`] (or
+/// [`OtlpTarget::http_metrics`], [`OtlpTarget::http_logs`]) and the
+/// `with_…` methods.
 #[derive(Clone, PartialEq)]
+#[non_exhaustive]
 pub struct OtlpTarget {
     /// Full URL of the signal's endpoint (with `/v1/traces` or `/v1/metrics` for HTTP).
     pub endpoint: String,
@@ -414,6 +474,46 @@ impl OtlpTarget {
             ..OtlpTarget::http(base_url)
         }
     }
+
+    /// This target over another wire protocol; the endpoint stays as it is
+    /// (gRPC takes the collector's URL without a signal path).
+    ///
+    /// ```
+    /// use mcp_trace_runtime::config::{OtlpTarget, Protocol};
+    /// let target = OtlpTarget::http("http://127.0.0.1:4318").with_protocol(Protocol::HttpJson);
+    /// assert_eq!(target.protocol, Protocol::HttpJson);
+    /// ```
+    pub fn with_protocol(mut self, protocol: Protocol) -> OtlpTarget {
+        self.protocol = protocol;
+        self
+    }
+
+    /// This target with one more request header (its value is kept as a
+    /// secret: `Debug` shows header names only).
+    ///
+    /// ```
+    /// use mcp_trace_runtime::config::OtlpTarget;
+    /// let target = OtlpTarget::http("http://127.0.0.1:4318").with_header("x-api-key", "k");
+    /// assert_eq!(target.headers, [("x-api-key".to_string(), "k".to_string())]);
+    /// assert!(!format!("{target:?}").contains("\"k\""));
+    /// ```
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> OtlpTarget {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// This target with another per-export timeout (default 10 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_trace_runtime::config::OtlpTarget;
+    /// let target = OtlpTarget::http("http://127.0.0.1:4318").with_timeout(Duration::from_secs(2));
+    /// assert_eq!(target.timeout, Duration::from_secs(2));
+    /// ```
+    pub fn with_timeout(mut self, timeout: Duration) -> OtlpTarget {
+        self.timeout = timeout;
+        self
+    }
 }
 
 /// OTLP wire protocol (`OTEL_EXPORTER_OTLP_PROTOCOL`).
@@ -428,7 +528,11 @@ pub enum Protocol {
 }
 
 /// Langfuse export settings.
+///
+/// It may gain fields: build one with [`LangfuseTarget::new`] and the
+/// `with_…` methods, or take the one [`Config::from_env`] parsed.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct LangfuseTarget {
     /// Full URL of Langfuse's OTLP traces endpoint.
     pub endpoint: String,
@@ -440,6 +544,73 @@ pub struct LangfuseTarget {
     pub environment: Option<String>,
     /// `LANGFUSE_RELEASE` → `langfuse.release` on every span.
     pub release: Option<String>,
+}
+
+impl LangfuseTarget {
+    /// Langfuse Cloud ([`DEFAULT_LANGFUSE_BASE_URL`]) with this key pair, no
+    /// environment, no release.
+    ///
+    /// ```
+    /// use mcp_trace_runtime::config::LangfuseTarget;
+    /// let target = LangfuseTarget::new("pk-lf-1", "sk-lf-1")
+    ///     .with_base_url("http://localhost:3000/")
+    ///     .with_environment("staging")
+    ///     .with_release("1.2.0");
+    /// assert_eq!(target.endpoint, "http://localhost:3000/api/public/otel/v1/traces");
+    /// assert_eq!(target.secret_key.expose(), "sk-lf-1");
+    /// assert_eq!(target.environment.as_deref(), Some("staging"));
+    /// ```
+    pub fn new(public_key: impl Into<String>, secret_key: impl Into<String>) -> LangfuseTarget {
+        LangfuseTarget {
+            endpoint: langfuse_endpoint(DEFAULT_LANGFUSE_BASE_URL),
+            public_key: public_key.into(),
+            secret_key: Secret::new(secret_key),
+            environment: None,
+            release: None,
+        }
+    }
+
+    /// This target at another Langfuse (`LANGFUSE_BASE_URL`): its OTLP
+    /// traces path is appended.
+    ///
+    /// ```
+    /// use mcp_trace_runtime::config::LangfuseTarget;
+    /// let target = LangfuseTarget::new("pk", "sk").with_base_url("https://eu.cloud.langfuse.com");
+    /// assert_eq!(target.endpoint, "https://eu.cloud.langfuse.com/api/public/otel/v1/traces");
+    /// ```
+    pub fn with_base_url(mut self, base_url: &str) -> LangfuseTarget {
+        self.endpoint = langfuse_endpoint(base_url);
+        self
+    }
+
+    /// This target with `langfuse.environment` on every span
+    /// (`LANGFUSE_TRACING_ENVIRONMENT`).
+    ///
+    /// ```
+    /// use mcp_trace_runtime::config::LangfuseTarget;
+    /// let target = LangfuseTarget::new("pk", "sk").with_environment("production");
+    /// assert_eq!(target.environment.as_deref(), Some("production"));
+    /// ```
+    pub fn with_environment(mut self, environment: impl Into<String>) -> LangfuseTarget {
+        self.environment = Some(environment.into());
+        self
+    }
+
+    /// This target with `langfuse.release` on every span (`LANGFUSE_RELEASE`).
+    ///
+    /// ```
+    /// use mcp_trace_runtime::config::LangfuseTarget;
+    /// let target = LangfuseTarget::new("pk", "sk").with_release("2024.06");
+    /// assert_eq!(target.release.as_deref(), Some("2024.06"));
+    /// ```
+    pub fn with_release(mut self, release: impl Into<String>) -> LangfuseTarget {
+        self.release = Some(release.into());
+        self
+    }
+}
+
+fn langfuse_endpoint(base_url: &str) -> String {
+    format!("{}{LANGFUSE_TRACES_PATH}", base_url.trim_end_matches('/'))
 }
 
 /// A string that never shows itself in `Debug` or `Display`.
@@ -471,8 +642,10 @@ impl fmt::Debug for Secret {
 }
 
 /// Sampling rule (`OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG`, or
-/// `LANGFUSE_SAMPLE_RATE`).
+/// `LANGFUSE_SAMPLE_RATE`). More samplers may be added: a `match` on it
+/// needs a `_` arm.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum SamplerSetting {
     /// `always_on`.
     AlwaysOn,
@@ -488,8 +661,10 @@ pub enum SamplerSetting {
     ParentBasedTraceIdRatio(f64),
 }
 
-/// A context propagator named in `OTEL_PROPAGATORS`.
+/// A context propagator named in `OTEL_PROPAGATORS`. More propagators may be
+/// added: a `match` on it needs a `_` arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Propagator {
     /// W3C `traceparent` / `tracestate`.
     TraceContext,
@@ -498,6 +673,26 @@ pub enum Propagator {
 }
 
 impl Config {
+    /// The configuration of a process with none of the variables set, named
+    /// `service_name`: OTLP/HTTP to `http://localhost:4318`, everything
+    /// sampled, inputs and outputs captured. What [`Config::from_env`] gives
+    /// in an empty environment, without reading it; assign the fields to
+    /// change.
+    ///
+    /// ```
+    /// use mcp_trace_runtime::config::{Config, OtlpTarget};
+    /// let mut config = Config::new("my-service");
+    /// assert_eq!(config.service_name, "my-service");
+    /// assert!(config.otlp.as_ref().unwrap().endpoint_is_default);
+    /// config.otlp = None;
+    /// config.extra_otlp.push(OtlpTarget::http("http://127.0.0.1:4318"));
+    /// config.capture_io = false;
+    /// ```
+    pub fn new(service_name: &str) -> Config {
+        Config::from_lookup(service_name, |_| None)
+            .expect("the defaults of every variable are valid")
+    }
+
     /// Reads the configuration from the process environment, after loading
     /// `.env` from the working directory when there is one (existing
     /// variables win, as with Python's `load_dotenv()`).
@@ -916,7 +1111,7 @@ fn parse_langfuse(var: &impl Fn(&str) -> Option<String>) -> Result<Option<Langfu
         None => DEFAULT_LANGFUSE_BASE_URL.to_string(),
     };
     Ok(Some(LangfuseTarget {
-        endpoint: format!("{}{LANGFUSE_TRACES_PATH}", base_url.trim_end_matches('/')),
+        endpoint: langfuse_endpoint(&base_url),
         public_key,
         secret_key,
         environment: var("LANGFUSE_TRACING_ENVIRONMENT").map(|v| v.trim().to_string()),

@@ -99,7 +99,10 @@ pub fn tracer() -> BoxedTracer {
 /// assert_eq!(Transport::Tcp.as_str(), "tcp");
 /// assert_eq!(Transport::Pipe.as_str(), "pipe");
 /// ```
+///
+/// More variants may be added: a `match` on it needs a `_` arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Transport {
     /// Streamable HTTP (over TCP).
     Tcp,
@@ -118,7 +121,10 @@ impl Transport {
 }
 
 /// What an MCP operation is about, beyond its method.
+///
+/// More variants may be added: a `match` on it needs a `_` arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Target {
     /// The tool of `tools/call`.
     Tool(String),
@@ -138,7 +144,10 @@ pub enum Target {
 /// let keys: Vec<String> = ping.span_attributes().iter().map(|kv| kv.key.to_string()).collect();
 /// assert!(keys.contains(&"jsonrpc.request.id".to_string()));
 /// ```
+///
+/// It may gain fields: build one with [`Operation::new`] and the `with_…` methods.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Operation {
     /// `mcp.method.name`.
     pub method: Cow<'static, str>,
@@ -241,7 +250,10 @@ impl Operation {
 }
 
 /// How an MCP operation ended, for its span.
+///
+/// More variants may be added: a `match` on it needs a `_` arm.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Outcome {
     /// A result (for `tools/call`, one without `isError`).
     Ok,

@@ -17,7 +17,10 @@ use std::path::PathBuf;
 /// assert!(error.to_string().contains("MCP_TRACE_MODE"));
 /// assert!(error.to_string().contains("native, propagation_only, off"));
 /// ```
+///
+/// More kinds may be added: a `match` on it needs a `_` arm.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A variable holds a value outside what it accepts.
     #[error("invalid {variable}={value:?}: {problem}; accepted: {accepted}")]

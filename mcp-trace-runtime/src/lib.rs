@@ -25,7 +25,8 @@
 //!     // Exporters from OTEL_* / LANGFUSE_* (or .env); flushed when the guard drops.
 //!     let _guard = mcp_trace_runtime::init("weather-server")?;
 //!     let server = McpServer::new("weather-server", "1.0.0")?; // every #[mcp_tool] in the program
-//!     serve_stdio(server, shutdown_signal()).await
+//!     serve_stdio(server, shutdown_signal()).await?; // a ServeError
+//!     Ok(())
 //! }
 //! ```
 //!

@@ -83,7 +83,10 @@ pub use crate::settings::truncate;
 /// assert_eq!(ObservationType::Generation.as_str(), "generation");
 /// assert_eq!(ObservationType::parse("banana"), None);
 /// ```
+///
+/// More variants may be added: a `match` on it needs a `_` arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum ObservationType {
     /// A plain span (default).
     #[default]
@@ -193,7 +196,10 @@ impl ObservationType {
 ///     .capture_output(false);
 /// assert!(OPTIONS.capture_input && !OPTIONS.capture_output);
 /// ```
+///
+/// It may gain fields: build one with [`ObserveOptions::new`] and its `const` setters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ObserveOptions {
     /// Span name.
     pub name: &'static str,

@@ -39,7 +39,10 @@ pub struct PromptParameter {
 /// const HELLO: PromptDefinition = PromptDefinition::new("hello", "Greets.", &[], get);
 /// assert_eq!(HELLO.name, "hello");
 /// ```
+///
+/// It may gain fields: build one with [`PromptDefinition::new`] and its `const` setters (what `#[mcp_prompt]` expands to).
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct PromptDefinition {
     /// Name (default: the function's name).
     pub name: &'static str,

@@ -46,7 +46,10 @@ pub enum ResourceUri {
 ///         .mime_type("text/plain");
 /// assert!(GREETING.matches("test://greeting").is_some());
 /// ```
+///
+/// It may gain fields: build one with [`ResourceDefinition::new`] and its `const` setters (what `#[mcp_resource]` expands to).
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct ResourceDefinition {
     /// Its URI or URI template.
     pub uri: ResourceUri,
@@ -69,12 +72,34 @@ pub struct ResourceDefinition {
 
 /// One `resources/read`: the URI asked for and, for a template, the
 /// variables it matched.
+///
+/// It may gain fields: build one with [`ResourceRequest::new`].
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ResourceRequest {
     /// The URI being read.
     pub uri: String,
     /// The template's variables, as strings (empty for a fixed URI).
     pub variables: Arguments,
+}
+
+impl ResourceRequest {
+    /// A read of `uri` with the template variables it matched (empty for a
+    /// fixed URI), e.g. to call a definition's `read` in a test.
+    ///
+    /// ```
+    /// use mcp_trace_runtime::resource::ResourceRequest;
+    /// let variables = serde_json::json!({"city": "Oslo"}).as_object().cloned().unwrap();
+    /// let request = ResourceRequest::new("weather://Oslo", variables);
+    /// assert_eq!(request.uri, "weather://Oslo");
+    /// assert_eq!(request.variables["city"], "Oslo");
+    /// ```
+    pub fn new(uri: impl Into<String>, variables: Arguments) -> ResourceRequest {
+        ResourceRequest {
+            uri: uri.into(),
+            variables,
+        }
+    }
 }
 
 impl ResourceDefinition {

@@ -35,10 +35,8 @@ tokio::task_local! {
 /// ```
 /// use mcp_trace_runtime::scope::ServedRequest;
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// let request = ServedRequest {
-///     method: Some("tools/call".into()),
-///     ..ServedRequest::default()
-/// };
+/// let mut request = ServedRequest::default();
+/// request.method = Some("tools/call".into());
 /// let method = request
 ///     .scope(async { ServedRequest::with_current(|r| r.and_then(|r| r.method.clone())) })
 ///     .await;
@@ -46,7 +44,10 @@ tokio::task_local! {
 /// assert!(ServedRequest::current().is_none(), "nothing outside the scope");
 /// # });
 /// ```
+///
+/// It may gain fields: start from [`ServedRequest::default`] or [`ServedRequest::from_headers`] and assign the fields to set.
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct ServedRequest {
     /// HTTP headers of the request (empty on stdio).
     pub headers: HeaderMap,
@@ -87,7 +88,8 @@ pub struct ServedRequest {
 /// ```
 /// use mcp_trace_runtime::caller::Caller;
 /// use mcp_trace_runtime::scope::{CallerChoice, ServedRequest};
-/// let request = ServedRequest { caller_choice: CallerChoice::chosen(Caller::default()), ..ServedRequest::default() };
+/// let mut request = ServedRequest::default();
+/// request.caller_choice = CallerChoice::chosen(Caller::default());
 /// assert!(!request.caller().has_remote_parent());
 /// ```
 #[derive(Clone, Default)]
@@ -308,7 +310,8 @@ pub fn caller_context() -> Option<Context> {
 /// ```
 /// use mcp_trace_runtime::scope::{bind_current, ServedRequest};
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-/// let request = ServedRequest { method: Some("tools/call".into()), ..ServedRequest::default() };
+/// let mut request = ServedRequest::default();
+/// request.method = Some("tools/call".into());
 /// let method = request
 ///     .scope(async {
 ///         let task = tokio::spawn(bind_current(async {

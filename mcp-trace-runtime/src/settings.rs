@@ -14,7 +14,10 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 /// assert_eq!(Mode::parse("propagation_only"), Some(Mode::PropagationOnly));
 /// assert_eq!(Mode::Off.as_str(), "off");
 /// ```
+///
+/// More variants may be added: a `match` on it needs a `_` arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Mode {
     /// MCP semantic-convention CLIENT/SERVER spans plus the decorator spans.
     #[default]
@@ -56,7 +59,10 @@ impl Mode {
 /// use mcp_trace_runtime::settings::InboundContext;
 /// assert_eq!(InboundContext::parse("link"), Some(InboundContext::Link));
 /// ```
+///
+/// More variants may be added: a `match` on it needs a `_` arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum InboundContext {
     /// Adopt the caller's span as parent: one trace across client and server (default).
     #[default]

@@ -33,7 +33,10 @@ pub type ToolFuture = Pin<Box<dyn Future<Output = Result<ToolOutput, ArgumentErr
 ///     println!("{}: {}", tool.name, tool.description);
 /// }
 /// ```
+///
+/// It may gain fields: build one with [`ToolDefinition::new`] and its `const` setters (what `#[mcp_tool]` expands to).
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct ToolDefinition {
     /// Tool name (default: the function's name).
     pub name: &'static str,
@@ -133,7 +136,10 @@ pub fn registered_tools() -> Vec<&'static ToolDefinition> {
 }
 
 /// MCP tool annotation hints; `None` leaves a hint unsaid.
+///
+/// It may gain hints: start from [`ToolHints::NONE`] and its `const` setters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ToolHints {
     /// `readOnlyHint`.
     pub read_only: Option<bool>,
@@ -181,7 +187,10 @@ impl ToolHints {
 
 /// What a tool returned, before it becomes a `tools/call` result
 /// ([`ToolDefinition::result_of`]).
+///
+/// More variants may be added: a `match` on it needs a `_` arm.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum ToolOutput {
     /// Content blocks (or a whole result) the tool built itself.
     Content(CallToolResult),

@@ -28,16 +28,14 @@
 //! use mcp_trace_runtime::collector::{CollectedSpan, SpanKind};
 //! use mcp_trace_runtime::trace_tree;
 //!
-//! let root = CollectedSpan {
-//!     trace_id: "4bf92f3577b34da6a3ce929d0e0e4736".into(),
-//!     span_id: "00f067aa0ba902b7".into(),
-//!     name: "weather_request".into(),
-//!     service_name: "weather-client".into(),
-//!     kind: SpanKind::Internal,
-//!     start_unix_nano: 0,
-//!     end_unix_nano: 2_000_000,
-//!     ..Default::default()
-//! };
+//! let mut root = CollectedSpan::default();
+//! root.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736".into();
+//! root.span_id = "00f067aa0ba902b7".into();
+//! root.name = "weather_request".into();
+//! root.service_name = "weather-client".into();
+//! root.kind = SpanKind::Internal;
+//! root.start_unix_nano = 0;
+//! root.end_unix_nano = 2_000_000;
 //! let text = trace_tree::render(&[root]);
 //! assert_eq!(
 //!     text,
@@ -90,23 +88,19 @@ pub fn render(spans: &[CollectedSpan]) -> String {
 /// use mcp_trace_runtime::collector::{CollectedLog, CollectedSpan, SpanKind};
 /// use mcp_trace_runtime::trace_tree;
 ///
-/// let span = CollectedSpan {
-///     trace_id: "4bf92f3577b34da6a3ce929d0e0e4736".into(),
-///     span_id: "00f067aa0ba902b7".into(),
-///     name: "get_weather".into(),
-///     service_name: "weather-server".into(),
-///     kind: SpanKind::Server,
-///     end_unix_nano: 2_000_000,
-///     ..Default::default()
-/// };
-/// let log = CollectedLog {
-///     trace_id: Some(span.trace_id.clone()),
-///     span_id: Some(span.span_id.clone()),
-///     severity_text: "INFO".into(),
-///     target: "weather_server".into(),
-///     body: "looked up Paris".into(),
-///     ..Default::default()
-/// };
+/// let mut span = CollectedSpan::default();
+/// span.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736".into();
+/// span.span_id = "00f067aa0ba902b7".into();
+/// span.name = "get_weather".into();
+/// span.service_name = "weather-server".into();
+/// span.kind = SpanKind::Server;
+/// span.end_unix_nano = 2_000_000;
+/// let mut log = CollectedLog::default();
+/// log.trace_id = Some(span.trace_id.clone());
+/// log.span_id = Some(span.span_id.clone());
+/// log.severity_text = "INFO".into();
+/// log.target = "weather_server".into();
+/// log.body = "looked up Paris".into();
 /// let text = trace_tree::render_with_logs(&[span], &[log]);
 /// assert_eq!(
 ///     text.lines().last(),

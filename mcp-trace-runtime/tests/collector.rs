@@ -680,10 +680,7 @@ async fn shutdown_stops_accepting_and_keeps_spans() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_collector_evicts_its_oldest_spans_and_counts_them() {
     use mcp_trace_runtime::collector::Capacity;
-    let capacity = Capacity {
-        spans: 5,
-        ..Capacity::default()
-    };
+    let capacity = Capacity::default().with_spans(5);
     let collector = Collector::start_with("127.0.0.1:0", capacity)
         .await
         .unwrap();

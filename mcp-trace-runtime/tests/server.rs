@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use mcp_trace_runtime::scope::ServedRequest;
-use mcp_trace_runtime::server::{serve_http, serve_io, HttpOptions, McpServer};
+use mcp_trace_runtime::server::{serve_http, serve_io, HttpOptions, McpServer, ServeError};
 use mcp_trace_runtime::tool::{
     output_of, parse_arguments, Arguments, ToolDefinition, ToolFuture, ToolHints, ToolOutput,
 };
@@ -39,21 +39,11 @@ fn echo(arguments: Arguments) -> ToolFuture {
     Box::pin(async move { Ok(output_of(arguments)) })
 }
 
-static ECHO: ToolDefinition = ToolDefinition {
-    name: "echo",
-    title: Some("Echo"),
-    description: "Returns its arguments.",
-    hints: ToolHints {
-        read_only: Some(true),
-        destructive: None,
-        idempotent: Some(true),
-        open_world: None,
-    },
-    input_schema: echo_schema,
-    call: echo,
-    output_schema: || None,
-    defined_at: "tests::server",
-};
+static ECHO: ToolDefinition =
+    ToolDefinition::new("echo", "Returns its arguments.", echo_schema, echo)
+        .title("Echo")
+        .hints(ToolHints::NONE.read_only(true).idempotent(true))
+        .defined_at("tests::server");
 
 fn whoami_schema() -> Map<String, Value> {
     object_schema(json!({ "delay_ms": { "type": "integer" } }), &[])
@@ -99,21 +89,13 @@ fn whoami(arguments: Arguments) -> ToolFuture {
     })
 }
 
-static WHOAMI: ToolDefinition = ToolDefinition {
-    name: "whoami",
-    title: None,
-    description: "Reports the request it is serving.",
-    hints: ToolHints {
-        read_only: None,
-        destructive: None,
-        idempotent: None,
-        open_world: None,
-    },
-    input_schema: whoami_schema,
-    call: whoami,
-    output_schema: || None,
-    defined_at: "tests::server",
-};
+static WHOAMI: ToolDefinition = ToolDefinition::new(
+    "whoami",
+    "Reports the request it is serving.",
+    whoami_schema,
+    whoami,
+)
+.defined_at("tests::server");
 
 #[derive(serde::Deserialize)]
 struct StrictArguments {
@@ -128,57 +110,34 @@ fn strict(arguments: Arguments) -> ToolFuture {
     })
 }
 
-static STRICT: ToolDefinition = ToolDefinition {
-    name: "strict",
-    title: None,
-    description: "Wants a number n.",
-    hints: ToolHints {
-        read_only: None,
-        destructive: Some(false),
-        idempotent: None,
-        open_world: Some(false),
-    },
-    input_schema: || object_schema(json!({ "n": { "type": "integer" } }), &["n"]),
-    call: strict,
-    output_schema: || None,
-    defined_at: "tests::server",
-};
+static STRICT: ToolDefinition = ToolDefinition::new(
+    "strict",
+    "Wants a number n.",
+    || object_schema(json!({ "n": { "type": "integer" } }), &["n"]),
+    strict,
+)
+.hints(ToolHints::NONE.destructive(false).open_world(false))
+.defined_at("tests::server");
 
-static FAIL: ToolDefinition = ToolDefinition {
-    name: "fail",
-    title: None,
-    description: "Always fails.",
-    hints: ToolHints {
-        read_only: None,
-        destructive: None,
-        idempotent: None,
-        open_world: None,
-    },
-    input_schema: || object_schema(json!({}), &[]),
-    call: |_| Box::pin(async { Ok(ToolOutput::Failed("the weather service is down".into())) }),
-    output_schema: || None,
-    defined_at: "tests::server",
-};
+static FAIL: ToolDefinition = ToolDefinition::new(
+    "fail",
+    "Always fails.",
+    || object_schema(json!({}), &[]),
+    |_| Box::pin(async { Ok(ToolOutput::Failed("the weather service is down".into())) }),
+)
+.defined_at("tests::server");
 
 fn explode(_: Arguments) -> ToolFuture {
     Box::pin(async { panic!("boom") })
 }
 
-static PANIC: ToolDefinition = ToolDefinition {
-    name: "panic",
-    title: None,
-    description: "Panics.",
-    hints: ToolHints {
-        read_only: None,
-        destructive: None,
-        idempotent: None,
-        open_world: None,
-    },
-    input_schema: || object_schema(json!({}), &[]),
-    call: explode,
-    output_schema: || None,
-    defined_at: "tests::server",
-};
+static PANIC: ToolDefinition = ToolDefinition::new(
+    "panic",
+    "Panics.",
+    || object_schema(json!({}), &[]),
+    explode,
+)
+.defined_at("tests::server");
 
 static ALL: [&ToolDefinition; 5] = [&ECHO, &WHOAMI, &STRICT, &FAIL, &PANIC];
 
@@ -194,7 +153,7 @@ struct Running {
     url: String,
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<std::io::Result<()>>,
+    task: JoinHandle<Result<(), ServeError>>,
 }
 
 impl Running {
@@ -485,10 +444,7 @@ async fn concurrent_calls_on_one_session_keep_their_own_headers_and_meta() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stateless_mode_answers_plain_json_without_a_session() {
-    let options = HttpOptions {
-        stateless: true,
-        ..HttpOptions::at("/mcp")
-    };
+    let options = HttpOptions::at("/mcp").with_stateless(true);
     let server = Running::start(options).await;
     let raw = Raw::new(&server.url);
 
@@ -570,11 +526,8 @@ async fn other_paths_are_not_found() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_loopback_and_listed_origins_are_served() {
     let initialize: Value = serde_json::from_str(INITIALIZE).unwrap();
-    let server = Running::start(HttpOptions {
-        allowed_origins: vec!["https://app.example".into()],
-        ..HttpOptions::at("/mcp")
-    })
-    .await;
+    let server =
+        Running::start(HttpOptions::at("/mcp").with_allowed_origins(["https://app.example"])).await;
     let raw = Raw::new(&server.url);
     for (origin, status) in [
         ("http://evil.example", 403),
@@ -591,11 +544,7 @@ async fn only_loopback_and_listed_origins_are_served() {
     assert_eq!(raw.post(&initialize, &[]).await.status(), 200);
     server.shut_down().await;
 
-    let any = Running::start(HttpOptions {
-        allowed_origins: vec!["*".into()],
-        ..HttpOptions::at("/mcp")
-    })
-    .await;
+    let any = Running::start(HttpOptions::at("/mcp").with_allowed_origins(["*"])).await;
     let raw = Raw::new(&any.url);
     let answered = raw
         .post(&initialize, &[("origin", "http://evil.example")])
@@ -620,11 +569,8 @@ async fn only_loopback_and_listed_hosts_are_served() {
     assert_eq!(accepted.status(), 200);
     loopback_only.shut_down().await;
 
-    let listed = Running::start(HttpOptions {
-        allowed_hosts: vec!["weather.example.com".into()],
-        ..HttpOptions::at("/mcp")
-    })
-    .await;
+    let listed =
+        Running::start(HttpOptions::at("/mcp").with_allowed_hosts(["weather.example.com"])).await;
     let raw = Raw::new(&listed.url);
     let accepted = raw
         .post(&initialize, &[("host", "weather.example.com")])
@@ -636,11 +582,11 @@ async fn only_loopback_and_listed_hosts_are_served() {
     assert_eq!(still_loopback.status(), 200);
     listed.shut_down().await;
 
-    let any = Running::start(HttpOptions {
-        allowed_hosts: vec!["*".into()],
-        stateless: true,
-        ..HttpOptions::at("/mcp")
-    })
+    let any = Running::start(
+        HttpOptions::at("/mcp")
+            .with_allowed_hosts(["*"])
+            .with_stateless(true),
+    )
     .await;
     let raw = Raw::new(&any.url);
     let accepted = raw.post(&initialize, &[("host", "evil.example.com")]).await;
@@ -650,10 +596,7 @@ async fn only_loopback_and_listed_hosts_are_served() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_lets_the_call_in_flight_finish_then_stops_listening() {
-    let options = HttpOptions {
-        stateless: true,
-        ..HttpOptions::at("/mcp")
-    };
+    let options = HttpOptions::at("/mcp").with_stateless(true);
     let mut server = Running::start(options).await;
     let addr = server.addr;
     let raw = Raw::new(&server.url);
@@ -690,7 +633,10 @@ async fn a_path_without_a_leading_slash_is_refused() {
     let error = serve_http(test_server(), listener, HttpOptions::at("mcp"), async {})
         .await
         .unwrap_err();
-    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(
+        matches!(&error, ServeError::InvalidPath { path } if path == "mcp"),
+        "{error:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -742,16 +688,13 @@ async fn serves_over_a_byte_stream_like_stdio() {
 }
 
 inventory::submit! {
-    ToolDefinition {
-        name: "registered",
-        title: None,
-        description: "Found through the registry.",
-        hints: ToolHints { read_only: None, destructive: None, idempotent: None, open_world: None },
-        input_schema: || Map::new(),
-        call: |_| Box::pin(async { Ok(ToolOutput::Text(String::new())) }),
-        output_schema: || None,
-        defined_at: "tests::server::registered",
-    }
+    ToolDefinition::new(
+        "registered",
+        "Found through the registry.",
+        Map::new,
+        |_| Box::pin(async { Ok(ToolOutput::Text(String::new())) }),
+    )
+    .defined_at("tests::server::registered")
 }
 
 #[test]
@@ -767,11 +710,11 @@ const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","param
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_beyond_the_maximum_are_refused_and_idle_ones_closed() {
-    let server = Running::start(HttpOptions {
-        max_sessions: 2,
-        session_idle_timeout: Duration::from_secs(2),
-        ..HttpOptions::at("/mcp")
-    })
+    let server = Running::start(
+        HttpOptions::at("/mcp")
+            .with_max_sessions(2)
+            .with_session_idle_timeout(Duration::from_secs(2)),
+    )
     .await;
     let mut first = Raw::new(&server.url);
     first.initialize().await;
@@ -822,12 +765,12 @@ async fn status_line(stream: &mut tokio::net::TcpStream) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_too_large_or_too_slow_is_refused_and_the_server_goes_on() {
     use tokio::io::AsyncWriteExt as _;
-    let server = Running::start(HttpOptions {
-        stateless: true,
-        max_body_bytes: 1024,
-        body_read_timeout: Duration::from_millis(500),
-        ..HttpOptions::at("/mcp")
-    })
+    let server = Running::start(
+        HttpOptions::at("/mcp")
+            .with_stateless(true)
+            .with_max_body_bytes(1024)
+            .with_body_read_timeout(Duration::from_millis(500)),
+    )
     .await;
 
     // 2 KiB sent in full: refused at the limit, before it is parsed.
@@ -882,11 +825,11 @@ async fn a_body_too_large_or_too_slow_is_refused_and_the_server_goes_on() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connections_beyond_the_maximum_wait_until_one_closes() {
     use tokio::io::AsyncWriteExt as _;
-    let server = Running::start(HttpOptions {
-        stateless: true,
-        max_connections: 2,
-        ..HttpOptions::at("/mcp")
-    })
+    let server = Running::start(
+        HttpOptions::at("/mcp")
+            .with_stateless(true)
+            .with_max_connections(2),
+    )
     .await;
     // Two idle connections take both slots.
     let idle = [
@@ -920,11 +863,9 @@ async fn connections_beyond_the_maximum_wait_until_one_closes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_past_the_drain_timeout_is_cancelled_and_its_span_ended_before_serve_returns() {
     let trace = mcp_trace_runtime::testing::trace();
-    let server = Running::start(HttpOptions {
-        drain_timeout: Duration::from_millis(300),
-        ..HttpOptions::at("/mcp")
-    })
-    .await;
+    let server =
+        Running::start(HttpOptions::at("/mcp").with_drain_timeout(Duration::from_millis(300)))
+            .await;
     let mut raw = Raw::new(&server.url);
     raw.initialize().await;
     let parent = trace.traceparent();
@@ -966,21 +907,13 @@ fn busy(_: Arguments) -> ToolFuture {
     })
 }
 
-static BUSY: ToolDefinition = ToolDefinition {
-    name: "busy",
-    title: None,
-    description: "Takes 100 ms.",
-    hints: ToolHints {
-        read_only: None,
-        destructive: None,
-        idempotent: None,
-        open_world: None,
-    },
-    input_schema: || object_schema(json!({}), &[]),
-    call: busy,
-    output_schema: || None,
-    defined_at: "tests::server",
-};
+static BUSY: ToolDefinition = ToolDefinition::new(
+    "busy",
+    "Takes 100 ms.",
+    || object_schema(json!({}), &[]),
+    busy,
+)
+.defined_at("tests::server");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_beyond_the_concurrency_limit_wait_for_a_turn() {
@@ -1004,4 +937,85 @@ async fn calls_beyond_the_concurrency_limit_wait_for_a_turn() {
     let results = within(calls.join_all()).await;
     assert!(results.iter().all(|result| result.is_ok()), "{results:?}");
     assert_eq!(BUSY_MOST.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+// ------------------------------------------------- client errors, by kind
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_port_is_a_connect_error_with_its_cause() {
+    use mcp_trace_runtime::client::{ClientError, ClientErrorKind, McpClient};
+    // A port that was just free: nothing listens there.
+    let addr = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let url = format!("http://{addr}/mcp");
+    let error = within(McpClient::connect_http(&url)).await.unwrap_err();
+    assert_eq!(error.kind(), ClientErrorKind::Connect, "{error}");
+    let ClientError::Connect { operation, source } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(operation, &format!("open an MCP session at {url}"));
+    assert!(
+        source
+            .downcast_ref::<rmcp::service::ClientInitializeError>()
+            .is_some(),
+        "rmcp's error is kept: {source:?}"
+    );
+    assert!(error
+        .to_string()
+        .starts_with("cannot open an MCP session at"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_json_rpc_error_keeps_the_servers_code_and_message() {
+    use mcp_trace_runtime::client::{ClientError, ClientErrorKind, McpClient};
+    let server = Running::start(HttpOptions::at("/mcp")).await;
+    let client = within(McpClient::connect_http(&server.url)).await.unwrap();
+    let error = within(client.call_tool("no_such_tool", Map::new()))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ClientErrorKind::Server, "{error}");
+    assert_eq!(error.code(), Some(-32602), "{error}");
+    match &error {
+        ClientError::Server {
+            operation, message, ..
+        } => {
+            assert_eq!(operation, "tools/call no_such_tool");
+            assert!(message.contains("unknown tool"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    client.close().await;
+    server.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_past_its_timeout_is_a_timeout_error() {
+    use mcp_trace_runtime::client::{CallOptions, ClientError, McpClient};
+    let server =
+        Running::start(HttpOptions::at("/mcp").with_drain_timeout(Duration::from_millis(300)))
+            .await;
+    let client = within(McpClient::connect_http(&server.url)).await.unwrap();
+    let arguments = json!({"delay_ms": 5_000}).as_object().cloned().unwrap();
+    let options = CallOptions::new().timeout(Duration::from_millis(200));
+    let started = Instant::now();
+    let error = within(client.call_tool_with("whoami", arguments, options))
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "not the tool's 5 s"
+    );
+    match &error {
+        ClientError::Timeout { operation, timeout } => {
+            assert_eq!(operation, "tools/call whoami");
+            assert_eq!(*timeout, Duration::from_millis(200));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!error.is_cancelled());
+    client.close().await;
+    server.shut_down().await;
 }

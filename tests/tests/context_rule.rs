@@ -52,10 +52,7 @@ async fn call_with_carriers(tool: &str, meta: Option<&str>, header: Option<&str>
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/mcp", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let options = HttpOptions {
-        stateless: true,
-        ..HttpOptions::at("/mcp")
-    };
+    let options = HttpOptions::at("/mcp").with_stateless(true);
     let served = tokio::spawn(serve_http(server(), listener, options, async {
         let _ = stopped.await;
     }));

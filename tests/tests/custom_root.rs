@@ -204,12 +204,12 @@ mod cases {
     #[tokio::test]
     async fn a_resource_and_a_prompt_with_relative_roots() {
         let (caller, ambient) = (testing::trace(), testing::trace());
-        let request = crate::app::rt::resource::ResourceRequest {
-            uri: "weather://Paris/current".into(),
-            variables: current::RESOURCE
+        let request = crate::app::rt::resource::ResourceRequest::new(
+            "weather://Paris/current",
+            current::RESOURCE
                 .matches("weather://Paris/current")
                 .unwrap(),
-        };
+        );
         let contents = served(&caller, &ambient, (current::RESOURCE.read)(request))
             .await
             .unwrap();

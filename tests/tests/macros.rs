@@ -288,10 +288,8 @@ async fn with_otel_headers_parents_the_observation_on_the_caller() {
 
     // _meta works the same when the headers carry nothing (stdio).
     let meta = serde_json::json!({"traceparent": "00-11111111111111111111111111111111-2222222222222222-01"});
-    let request = ServedRequest {
-        meta: meta.as_object().cloned(),
-        ..ServedRequest::default()
-    };
+    let mut request = ServedRequest::default();
+    request.meta = meta.as_object().cloned();
     assert_eq!(
         request.sync_scope(served_plain),
         "11111111111111111111111111111111"
@@ -475,10 +473,7 @@ fn read(
     uri: &str,
 ) -> mcp_trace_runtime::resource::ResourceFuture {
     let variables = resource.matches(uri).expect("the URI is this resource's");
-    (resource.read)(ResourceRequest {
-        uri: uri.into(),
-        variables,
-    })
+    (resource.read)(ResourceRequest::new(uri, variables))
 }
 
 #[tokio::test]

@@ -24,7 +24,7 @@ use opentelemetry::Context;
 struct Server {
     url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    task: tokio::task::JoinHandle<Result<(), mcp_trace_runtime::server::ServeError>>,
 }
 
 impl Server {

@@ -335,6 +335,13 @@ async fn a_cancelled_call_stops_the_tool_and_its_span_says_cancelled() {
         .await
         .unwrap_err();
     assert!(error.is_cancelled(), "{error}");
+    assert!(
+        matches!(
+            &error,
+            mcp_trace_runtime::client::ClientError::Cancelled { reason: None, .. }
+        ),
+        "cancelled by the caller: {error:?}"
+    );
 
     let spans = trace
         .wait_for(|spans| {
@@ -398,8 +405,13 @@ async fn resources_templates_and_subscriptions() {
     let bad = client.read_resource("test://items/many").await.unwrap_err();
     assert!(bad.to_string().contains("`id`"), "{bad}");
     let unknown = client.read_resource("test://nothing").await.unwrap_err();
+    assert_eq!(
+        unknown.code(),
+        Some(-32002),
+        "resource not found: {unknown}"
+    );
     assert!(
-        unknown.to_string().contains("-32002") || unknown.to_string().contains("unknown resource"),
+        unknown.to_string().contains("unknown resource"),
         "{unknown}"
     );
 

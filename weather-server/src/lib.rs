@@ -110,7 +110,7 @@ pub async fn serve_server(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     if args.stdio {
-        return serve_stdio(server, shutdown).await;
+        return Ok(serve_stdio(server, shutdown).await?);
     }
     let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
         .await
@@ -121,12 +121,10 @@ pub async fn serve_server(
         "Streamable HTTP endpoint available at http://{address}{}",
         args.path
     );
-    let options = HttpOptions {
-        stateless: args.stateless,
-        allowed_hosts: args.allow_hosts.clone(),
-        allowed_origins: args.allow_origins.clone(),
-        ..HttpOptions::at(args.path.clone())
-    };
+    let options = HttpOptions::at(args.path.clone())
+        .with_stateless(args.stateless)
+        .with_allowed_hosts(args.allow_hosts.clone())
+        .with_allowed_origins(args.allow_origins.clone());
     serve_http(server, listener, options, shutdown).await?;
     Ok(())
 }

@@ -27,19 +27,21 @@ use rmcp::model::{
     RootsListChangedNotification, ServerResult, SetLevelRequestParams, SubscribeRequestParams,
     Tool, UnsubscribeRequestParams,
 };
-use rmcp::service::{ClientInitializeError, PeerRequestOptions, ServiceError};
+use rmcp::service::{ClientInitializeError, PeerRequestOptions};
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::{IntoTransport, StreamableHttpClientTransport};
 use rmcp::{ClientHandler, ErrorData, RoleClient};
 use serde_json::{Map, Value};
 
 mod call;
+mod error;
 mod handler;
 mod headers;
 mod progress;
 mod traced;
 
 pub use call::CallOptions;
+pub use error::{BoxError, ClientError, ClientErrorKind};
 pub use handler::{with_schema_defaults, McpClientHandler};
 pub use headers::TraceHeaders;
 pub use traced::{serve_traced, ClientPeer, TracedClient, TracedClientHandler, TracedTransport};
@@ -85,50 +87,11 @@ async fn standalone_stream_answered(headers: &TraceHeaders<reqwest::Client>) {
     .await;
 }
 
-/// Why a client call failed (transport, protocol or server error, or the
-/// caller cancelled it); the message says which, in words a user can act on.
-///
-/// ```
-/// use mcp_trace_runtime::client::ClientError;
-/// let error = ClientError::message("no session");
-/// assert_eq!(error.to_string(), "no session");
-/// assert!(!error.is_cancelled());
-/// ```
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct ClientError {
-    message: String,
-    cancelled: bool,
-}
-
-impl ClientError {
-    /// An error with this message.
-    pub fn message(message: impl Into<String>) -> ClientError {
-        ClientError {
-            message: message.into(),
-            cancelled: false,
-        }
-    }
-
-    fn new(context: &str, error: impl fmt::Display) -> ClientError {
-        ClientError::message(format!("{context}: {error}"))
-    }
-
-    fn cancelled(context: &str) -> ClientError {
-        ClientError {
-            message: format!("{context}: cancelled by the caller"),
-            cancelled: true,
-        }
-    }
-
-    /// The call was cancelled by its caller ([`CallOptions::cancel_on`]).
-    pub fn is_cancelled(&self) -> bool {
-        self.cancelled
-    }
-}
-
 /// The result of `tools/call`.
+///
+/// It may gain fields: [`McpClient::call_tool`] builds it (or `From<CallToolResult>`); destructure it with `..`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ToolResponse {
     /// The text content blocks, joined.
     pub text: String,
@@ -299,7 +262,7 @@ impl McpClientBuilder {
             .open(
                 transport,
                 ClientPeer::http(url),
-                &format!("cannot open an MCP session at {url}"),
+                format!("open an MCP session at {url}"),
             )
             .await?;
         standalone_stream_answered(&headers).await;
@@ -314,11 +277,11 @@ impl McpClientBuilder {
     ) -> Result<McpClient, ClientError> {
         let program = format!("{:?}", command.as_std().get_program());
         let transport = rmcp::transport::TokioChildProcess::new(command)
-            .map_err(|error| ClientError::new(&format!("cannot start {program}"), error))?;
+            .map_err(|error| ClientError::connect(format!("start {program}"), error))?;
         self.open(
             transport,
             ClientPeer::pipe(),
-            &format!("cannot open an MCP session with {program}"),
+            format!("open an MCP session with {program}"),
         )
         .await
     }
@@ -344,7 +307,7 @@ impl McpClientBuilder {
         T: IntoTransport<RoleClient, E, A>,
         E: std::error::Error + Send + Sync + 'static,
     {
-        self.open(transport, peer, "cannot open an MCP session")
+        self.open(transport, peer, "open an MCP session".to_string())
             .await
     }
 
@@ -352,7 +315,7 @@ impl McpClientBuilder {
         self,
         transport: T,
         peer: ClientPeer,
-        context: &str,
+        operation: String,
     ) -> Result<McpClient, ClientError>
     where
         T: IntoTransport<RoleClient, E, A>,
@@ -366,7 +329,7 @@ impl McpClientBuilder {
             Some(progress.clone()),
         )
         .await
-        .map_err(|error: ClientInitializeError| ClientError::new(context, error))?;
+        .map_err(|error: ClientInitializeError| ClientError::connect(operation, error))?;
         Ok(McpClient { client, progress })
     }
 }
@@ -409,7 +372,7 @@ macro_rules! all_pages {
             let page = $client
                 .$method(Some(params))
                 .await
-                .map_err(|error| ClientError::new(concat!($what, " failed"), error))?;
+                .map_err(|error| ClientError::service($what, error))?;
             items.extend(page.$items);
             match page.next_cursor {
                 Some(next) => cursor = Some(next),
@@ -465,7 +428,7 @@ impl McpClient {
             .client
             .call_tool(params)
             .await
-            .map_err(|error| ClientError::new(&format!("tools/call {name} failed"), error))?;
+            .map_err(|error| ClientError::service(&format!("tools/call {name}"), error))?;
         Ok(result.into())
     }
 
@@ -505,7 +468,7 @@ impl McpClient {
             .client
             .send_cancellable_request(request, rmcp_options)
             .await
-            .map_err(|error| ClientError::new(&format!("{what} failed"), error))?;
+            .map_err(|error| ClientError::service(&what, error))?;
         let id = handle.id.clone();
         let _progress = options.on_progress.map(|callback| {
             self.progress
@@ -525,7 +488,7 @@ impl McpClient {
                         self.client
                             .send_notification(notification)
                             .await
-                            .map_err(|error| ClientError::new(&format!("{what}: cannot cancel"), error))?;
+                            .map_err(|error| ClientError::service(&format!("{what}: notifications/cancelled"), error))?;
                         return Err(ClientError::cancelled(&what));
                     }
                 }
@@ -535,11 +498,11 @@ impl McpClient {
         match response {
             Ok(ServerResult::CallToolResult(result)) => Ok(result),
             Ok(ServerResult::EmptyResult(_)) => Ok(CallToolResult::default()),
-            Ok(other) => Err(ClientError::message(format!(
-                "{what}: the server answered with something else ({other:?})"
-            ))),
-            Err(ServiceError::Cancelled { .. }) => Err(ClientError::cancelled(&what)),
-            Err(error) => Err(ClientError::new(&format!("{what} failed"), error)),
+            Ok(other) => Err(ClientError::BadResponse {
+                operation: what,
+                detail: format!("the server answered with something else ({other:?})"),
+            }),
+            Err(error) => Err(ClientError::service(&what, error)),
         }
     }
 
@@ -605,7 +568,7 @@ impl McpClient {
         self.client
             .read_resource(ReadResourceRequestParams::new(uri))
             .await
-            .map_err(|error| ClientError::new(&format!("resources/read {uri} failed"), error))
+            .map_err(|error| ClientError::service(&format!("resources/read {uri}"), error))
     }
 
     /// Asks to be told when the resource at `uri` changes
@@ -615,7 +578,7 @@ impl McpClient {
         self.client
             .subscribe(SubscribeRequestParams::new(uri))
             .await
-            .map_err(|error| ClientError::new(&format!("resources/subscribe {uri} failed"), error))
+            .map_err(|error| ClientError::service(&format!("resources/subscribe {uri}"), error))
     }
 
     /// Ends a subscription (`resources/unsubscribe {uri}`).
@@ -623,9 +586,7 @@ impl McpClient {
         self.client
             .unsubscribe(UnsubscribeRequestParams::new(uri))
             .await
-            .map_err(|error| {
-                ClientError::new(&format!("resources/unsubscribe {uri} failed"), error)
-            })
+            .map_err(|error| ClientError::service(&format!("resources/unsubscribe {uri}"), error))
     }
 
     /// The server's prompts (every page; `prompts/list`).
@@ -655,7 +616,7 @@ impl McpClient {
         self.client
             .get_prompt(params)
             .await
-            .map_err(|error| ClientError::new(&format!("prompts/get {name} failed"), error))
+            .map_err(|error| ClientError::service(&format!("prompts/get {name}"), error))
     }
 
     /// Completions for `argument` of a prompt or resource template
@@ -678,7 +639,7 @@ impl McpClient {
         self.client
             .complete(CompleteRequestParams::new(reference, argument))
             .await
-            .map_err(|error| ClientError::new("completion/complete failed", error))
+            .map_err(|error| ClientError::service("completion/complete", error))
     }
 
     /// Asks the server to log at `level` and above (`logging/setLevel`); see
@@ -693,7 +654,7 @@ impl McpClient {
         self.client
             .set_level(SetLevelRequestParams::new(level))
             .await
-            .map_err(|error| ClientError::new("logging/setLevel failed", error))
+            .map_err(|error| ClientError::service("logging/setLevel", error))
     }
 
     /// Replaces the roots this client answers `roots/list` with and tells
@@ -720,7 +681,7 @@ impl McpClient {
                 RootsListChangedNotification::default(),
             ))
             .await
-            .map_err(|error| ClientError::new("notifications/roots/list_changed failed", error))
+            .map_err(|error| ClientError::service("notifications/roots/list_changed", error))
     }
 
     /// Checks the server answers (`ping`).
@@ -728,7 +689,7 @@ impl McpClient {
         self.client
             .ping()
             .await
-            .map_err(|error| ClientError::new("ping failed", error))
+            .map_err(|error| ClientError::service("ping", error))
     }
 
     /// The traced rmcp client underneath, for everything else.

@@ -12,21 +12,29 @@ use crate::tool::ToolDefinition;
 /// URI template): the server refuses to start rather than serve either.
 ///
 /// ```
-/// use mcp_trace_runtime::server::DuplicateName;
+/// use mcp_trace_runtime::server::McpServer;
+/// use mcp_trace_runtime::tool::{Arguments, ToolDefinition, ToolFuture};
 ///
-/// let error = DuplicateName {
-///     kind: "tool",
-///     name: "get_weather".into(),
-///     first: "weather::get_weather",
-///     second: "legacy::get_weather",
+/// # fn schema() -> serde_json::Map<String, serde_json::Value> { Default::default() }
+/// # fn call(_: Arguments) -> ToolFuture { unimplemented!() }
+/// static NEW: ToolDefinition = ToolDefinition::new("get_weather", "Weather.", schema, call)
+///     .defined_at("weather::get_weather");
+/// static OLD: ToolDefinition = ToolDefinition::new("get_weather", "Weather.", schema, call)
+///     .defined_at("legacy::get_weather");
+/// let Err(error) = McpServer::with_tools("weather", "1.0.0", &[&NEW, &OLD]) else {
+///     panic!("two tools named get_weather must clash");
 /// };
+/// assert_eq!((error.kind, error.name.as_str()), ("tool", "get_weather"));
 /// assert_eq!(
 ///     error.to_string(),
 ///     "two tools are named `get_weather`: weather::get_weather and legacy::get_weather"
 /// );
 /// ```
+///
+/// It may gain fields: the catalog builds it, code reads it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("two {kind}s are named `{name}`: {first} and {second}")]
+#[non_exhaustive]
 pub struct DuplicateName {
     /// `tool`, `resource` or `prompt`.
     pub kind: &'static str,

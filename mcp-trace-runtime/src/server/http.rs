@@ -23,6 +23,7 @@ use tokio::sync::Notify;
 use tower_service::Service;
 
 use super::traced::{traced, TracedServer};
+use super::ServeError;
 use crate::inbound::ClientAddress;
 
 /// After the requests drained, how long connections get to close by themselves.
@@ -43,13 +44,13 @@ const LOOPBACK_ORIGINS: [&str; 6] = [
 /// ```
 /// use mcp_trace_runtime::server::HttpOptions;
 ///
-/// let options = HttpOptions {
-///     allowed_hosts: vec!["weather.example.com".into()],
-///     ..HttpOptions::at("/weather")
-/// };
+/// let options = HttpOptions::at("/weather").with_allowed_hosts(["weather.example.com"]);
 /// assert!(!options.stateless);
 /// ```
+///
+/// It may gain options: start from [`HttpOptions::at`] (or `default()`) and the `with_…` methods.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HttpOptions {
     /// Path of the MCP endpoint, e.g. `/weather`; every other path answers
     /// 404. A trailing slash on the request is tolerated.
@@ -106,6 +107,123 @@ impl HttpOptions {
             ..HttpOptions::default()
         }
     }
+
+    /// These options, stateless or not ([`HttpOptions::stateless`]: no sessions).
+    ///
+    /// ```
+    /// use mcp_trace_runtime::server::HttpOptions;
+    /// let options = HttpOptions::at("/mcp").with_stateless(true);
+    /// assert!(options.stateless);
+    /// ```
+    pub fn with_stateless(mut self, stateless: bool) -> HttpOptions {
+        self.stateless = stateless;
+        self
+    }
+
+    /// These options with the `Host` values accepted besides the loopback names ([`HttpOptions::allowed_hosts`]; `"*"` for any).
+    ///
+    /// ```
+    /// use mcp_trace_runtime::server::HttpOptions;
+    /// let options = HttpOptions::at("/mcp").with_allowed_hosts(["mcp.example.com", "mcp.example.com:8443"]);
+    /// assert_eq!(options.allowed_hosts.len(), 2);
+    /// ```
+    pub fn with_allowed_hosts(
+        mut self,
+        hosts: impl IntoIterator<Item = impl Into<String>>,
+    ) -> HttpOptions {
+        self.allowed_hosts = hosts.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// These options with the browser `Origin`s accepted besides the loopback ones ([`HttpOptions::allowed_origins`]; `"*"` for any).
+    ///
+    /// ```
+    /// use mcp_trace_runtime::server::HttpOptions;
+    /// let options = HttpOptions::at("/mcp").with_allowed_origins(["https://app.example.com"]);
+    /// assert_eq!(options.allowed_origins, ["https://app.example.com"]);
+    /// ```
+    pub fn with_allowed_origins(
+        mut self,
+        origins: impl IntoIterator<Item = impl Into<String>>,
+    ) -> HttpOptions {
+        self.allowed_origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// These options with a limit on the connections served at once ([`HttpOptions::max_connections`]).
+    ///
+    /// ```
+    /// use mcp_trace_runtime::server::HttpOptions;
+    /// let options = HttpOptions::at("/mcp").with_max_connections(64);
+    /// assert_eq!(options.max_connections, 64);
+    /// ```
+    pub fn with_max_connections(mut self, max_connections: usize) -> HttpOptions {
+        self.max_connections = max_connections;
+        self
+    }
+
+    /// These options with a limit on the sessions open at once ([`HttpOptions::max_sessions`]).
+    ///
+    /// ```
+    /// use mcp_trace_runtime::server::HttpOptions;
+    /// let options = HttpOptions::at("/mcp").with_max_sessions(16);
+    /// assert_eq!(options.max_sessions, 16);
+    /// ```
+    pub fn with_max_sessions(mut self, max_sessions: usize) -> HttpOptions {
+        self.max_sessions = max_sessions;
+        self
+    }
+
+    /// These options with another idle timeout for sessions ([`HttpOptions::session_idle_timeout`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_trace_runtime::server::HttpOptions;
+    /// let options = HttpOptions::at("/mcp").with_session_idle_timeout(Duration::from_secs(60));
+    /// assert_eq!(options.session_idle_timeout, Duration::from_secs(60));
+    /// ```
+    pub fn with_session_idle_timeout(mut self, timeout: Duration) -> HttpOptions {
+        self.session_idle_timeout = timeout;
+        self
+    }
+
+    /// These options with another largest request body, in bytes ([`HttpOptions::max_body_bytes`]).
+    ///
+    /// ```
+    /// use mcp_trace_runtime::server::HttpOptions;
+    /// let options = HttpOptions::at("/mcp").with_max_body_bytes(64 * 1024);
+    /// assert_eq!(options.max_body_bytes, 65_536);
+    /// ```
+    pub fn with_max_body_bytes(mut self, bytes: usize) -> HttpOptions {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// These options with another deadline for a request body to arrive ([`HttpOptions::body_read_timeout`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_trace_runtime::server::HttpOptions;
+    /// let options = HttpOptions::at("/mcp").with_body_read_timeout(Duration::from_secs(5));
+    /// assert_eq!(options.body_read_timeout, Duration::from_secs(5));
+    /// ```
+    pub fn with_body_read_timeout(mut self, timeout: Duration) -> HttpOptions {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// These options with another time for the requests in flight at shutdown ([`HttpOptions::drain_timeout`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use mcp_trace_runtime::server::HttpOptions;
+    /// let options = HttpOptions::at("/mcp").with_drain_timeout(Duration::from_secs(1));
+    /// assert_eq!(options.drain_timeout, Duration::from_secs(1));
+    /// ```
+    pub fn with_drain_timeout(mut self, timeout: Duration) -> HttpOptions {
+        self.drain_timeout = timeout;
+        self
+    }
 }
 
 impl Default for HttpOptions {
@@ -137,20 +255,20 @@ impl Default for HttpOptions {
 ///
 /// # Errors
 ///
-/// `InvalidInput` when `options.path` does not start with `/`. Failures to
-/// accept a connection are retried, not returned: one bad connection must not
-/// stop the server.
+/// [`ServeError::InvalidPath`] when `options.path` does not start with `/`.
+/// Failures to accept a connection are retried, not returned: one bad
+/// connection must not stop the server.
 ///
 /// ```no_run
 /// use mcp_trace_runtime::server::{serve_http, HttpOptions, McpServer};
 ///
-/// # async fn run() -> std::io::Result<()> {
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let listener = tokio::net::TcpListener::bind("0.0.0.0:8000").await?;
 /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
 /// let server = tokio::spawn(serve_http(
 ///     McpServer::new("weather", "1.0.0").expect("distinct names"),
 ///     listener,
-///     HttpOptions { allowed_hosts: vec!["*".into()], ..HttpOptions::at("/weather") },
+///     HttpOptions::at("/weather").with_allowed_hosts(["*"]),
 ///     async { let _ = stopped.await; },
 /// ));
 /// // … later:
@@ -164,15 +282,12 @@ pub async fn serve_http<H>(
     listener: TcpListener,
     options: HttpOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()>
+) -> Result<(), ServeError>
 where
     H: ServerHandler + Clone,
 {
     if !options.path.starts_with('/') {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("MCP path must start with '/': {:?}", options.path),
-        ));
+        return Err(ServeError::InvalidPath { path: options.path });
     }
     let (service, sessions) = streamable_http_parts(handler, &options);
     let sessions_token = service.config.cancellation_token.clone();

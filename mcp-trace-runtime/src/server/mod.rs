@@ -12,7 +12,7 @@
 //! ```no_run
 //! use mcp_trace_runtime::server::{serve_http, HttpOptions, McpServer};
 //!
-//! # async fn run() -> std::io::Result<()> {
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = McpServer::new("weather", "1.0.0").expect("no two tools share a name");
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
 //! let options = HttpOptions::at("/weather");
@@ -21,12 +21,14 @@
 //! serve_http(server, listener, options, async {
 //!     let _ = stopped.await;
 //! })
-//! .await
+//! .await?; // a ServeError
+//! # Ok(())
 //! # }
 //! ```
 
 mod back_channel;
 mod catalog;
+mod error;
 mod http;
 mod mcp_server;
 mod signal;
@@ -37,6 +39,7 @@ mod traced;
 pub use self::http::{serve_http, streamable_http_service, HttpOptions};
 pub use back_channel::BackChannel;
 pub use catalog::DuplicateName;
+pub use error::ServeError;
 pub use mcp_server::{McpServer, McpServerBuilder, DEFAULT_MAX_CONCURRENT_CALLS};
 pub use signal::shutdown_signal;
 pub use stdio::{serve_io, serve_stdio};

@@ -15,7 +15,8 @@ use std::future::Future;
 /// use mcp_trace_runtime::server::{serve_stdio, shutdown_signal, McpServer};
 /// # async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 /// let stop = shutdown_signal();
-/// serve_stdio(McpServer::new("weather", "1.0.0")?, stop).await
+/// serve_stdio(McpServer::new("weather", "1.0.0")?, stop).await?;
+/// # Ok(())
 /// # }
 /// ```
 pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {

@@ -2,7 +2,6 @@
 //! pair (newline-delimited JSON-RPC), until the peer leaves or `shutdown`
 //! resolves.
 
-use std::error::Error as StdError;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,6 +12,7 @@ use rmcp::ServerHandler;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::traced::traced;
+use super::ServeError;
 
 /// Serves `handler` (traced by [`traced`] here) over stdin/stdout until the
 /// client closes its end or `shutdown` resolves (e.g.
@@ -32,7 +32,7 @@ use super::traced::traced;
 ///
 /// ```no_run
 /// use mcp_trace_runtime::server::{serve_stdio, shutdown_signal, McpServer};
-/// # async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+/// # async fn run() -> Result<(), mcp_trace_runtime::server::ServeError> {
 /// let server = McpServer::new("weather", "1.0.0").expect("distinct names");
 /// serve_stdio(server, shutdown_signal()).await
 /// # }
@@ -44,7 +44,7 @@ use super::traced::traced;
 pub async fn serve_stdio<H: ServerHandler>(
     handler: H,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), Box<dyn StdError + Send + Sync>> {
+) -> Result<(), ServeError> {
     crate::settings::set_stdout_carries_protocol();
     let (stdin, stdout) = rmcp::transport::stdio();
     serve_io(handler, stdin, stdout, shutdown).await
@@ -56,7 +56,7 @@ pub async fn serve_stdio<H: ServerHandler>(
 /// flight answer, and returns `Ok`.
 ///
 /// ```
-/// use mcp_trace_runtime::server::{serve_io, McpServer};
+/// use mcp_trace_runtime::server::{serve_io, McpServer, ServeError};
 ///
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let (server_end, client_end) = tokio::io::duplex(4096);
@@ -64,20 +64,22 @@ pub async fn serve_stdio<H: ServerHandler>(
 /// let server = McpServer::with_tools("t", "0.1.0", &[]).expect("no tools");
 /// let served = tokio::spawn(serve_io(server, read, write, std::future::pending()));
 /// drop(client_end); // the client leaves before initializing
-/// assert!(served.await.unwrap().is_err());
+/// let error = served.await.unwrap().unwrap_err();
+/// assert!(matches!(error, ServeError::Initialize { .. }), "{error}");
 /// # });
 /// ```
 ///
 /// # Errors
 ///
-/// When the client leaves or misbehaves before completing `initialize`
-/// (not when `shutdown` came first).
+/// [`ServeError::Initialize`] when the client leaves or misbehaves before
+/// completing `initialize` (not when `shutdown` came first);
+/// [`ServeError::Task`] when rmcp's serving task panicked.
 pub async fn serve_io<H, R, W>(
     handler: H,
     reader: R,
     writer: W,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), Box<dyn StdError + Send + Sync>>
+) -> Result<(), ServeError>
 where
     H: ServerHandler,
     R: AsyncRead + Unpin + Send + 'static,
@@ -88,14 +90,21 @@ where
     let running = match rmcp::serve_server(traced(handler), (reader, writer)).await {
         Ok(running) => running,
         Err(_) if stopped.load(Ordering::Relaxed) => return Ok(()),
-        Err(error) => return Err(error.into()),
+        Err(source) => {
+            return Err(ServeError::Initialize {
+                source: Box::new(source),
+            })
+        }
     };
-    let quit = running.waiting().await?;
+    let quit = running
+        .waiting()
+        .await
+        .map_err(|source| ServeError::Task { source })?;
     // rmcp cancels the handlers still running when it quits; they end their
     // spans as they unwind, before the caller flushes.
     crate::inbound::all_ended(std::time::Duration::from_secs(2)).await;
     match quit {
-        rmcp::service::QuitReason::JoinError(error) => Err(error.into()),
+        rmcp::service::QuitReason::JoinError(source) => Err(ServeError::Task { source }),
         _ => Ok(()),
     }
 }

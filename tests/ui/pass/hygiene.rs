@@ -151,10 +151,10 @@ async fn main() {
     assert_eq!(output, ToolOutput::Text("t3".into()));
 
     let uri = "test://a/b/c/d";
-    let request = mcp_trace_runtime::resource::ResourceRequest {
-        uri: uri.into(),
-        variables: resource_locals::RESOURCE.matches(uri).unwrap(),
-    };
+    let request = mcp_trace_runtime::resource::ResourceRequest::new(
+        uri,
+        resource_locals::RESOURCE.matches(uri).unwrap(),
+    );
     match &(resource_locals::RESOURCE.read)(request).await.unwrap()[..] {
         [rmcp::model::ResourceContents::TextResourceContents { text, .. }] => assert_eq!(text, "abcd"),
         other => panic!("{other:?}"),

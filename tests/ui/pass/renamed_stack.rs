@@ -155,10 +155,10 @@ async fn main() {
 
     assert_eq!(renamed_resource(1).await, "item 1");
     assert_eq!(renamed_prompt("bees".into()), "Tell me about bees");
-    let request = mcp_trace_runtime::resource::ResourceRequest {
-        uri: "test://renamed/5".into(),
-        variables: renamed_resource::RESOURCE.matches("test://renamed/5").unwrap(),
-    };
+    let request = mcp_trace_runtime::resource::ResourceRequest::new(
+        "test://renamed/5",
+        renamed_resource::RESOURCE.matches("test://renamed/5").unwrap(),
+    );
     assert_eq!((renamed_resource::RESOURCE.read)(request).await.unwrap().len(), 1);
     let result = (renamed_prompt::PROMPT.get)(arguments(serde_json::json!({ "topic": "bees" }))).await.unwrap();
     assert_eq!(result.messages.len(), 1);

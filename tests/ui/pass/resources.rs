@@ -63,7 +63,7 @@ static EXPLICIT: &[&ResourceDefinition] = &[&static_text::RESOURCE, &nested::nes
 
 async fn read(resource: &ResourceDefinition, uri: &str) -> Vec<ResourceContents> {
     let variables = resource.matches(uri).expect("matches");
-    (resource.read)(ResourceRequest { uri: uri.into(), variables }).await.expect("read")
+    (resource.read)(ResourceRequest::new(uri, variables)).await.expect("read")
 }
 
 fn text(contents: &[ResourceContents]) -> (&str, Option<&str>) {
