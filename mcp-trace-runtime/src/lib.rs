@@ -53,6 +53,7 @@
 //! | [`conventions`] | the OpenTelemetry MCP conventions: span names, attributes, the one path that opens CLIENT / SERVER spans |
 //! | [`logs`] | `tracing` events and `log` records as OpenTelemetry logs with the call's trace and span ids, `tracing` spans in the trace; [`logs::layer`] for your own subscriber |
 //! | [`metrics`] | the `mcp.{client,server}.{operation,session}.duration` histograms |
+//! | [`diagnostics`] | the runtime's own warnings: `tracing` events for your subscriber (target [`diagnostics::TARGET`]), or one line on stderr |
 //! | [`settings`] | process-wide switches read on the hot path (mode, capture, limits) |
 //! | [`collector`] | an embedded OTLP/HTTP receiver for demos and tests |
 //! | [`trace_tree`] | prints received spans as a distributed trace tree |
@@ -87,6 +88,7 @@ pub mod collector;
 pub mod config;
 pub mod conventions;
 pub mod current;
+pub mod diagnostics;
 mod error;
 pub mod export;
 pub mod generation;

@@ -79,6 +79,8 @@ const EXPORTER_STACK: &[&str] = &[
     "tower",
     "rustls",
     "tracing_opentelemetry",
+    // The runtime's own warnings: about failing exports, among them this one.
+    crate::diagnostics::TARGET,
 ];
 
 /// Crates whose spans are never exported (their events are): rmcp opens a
@@ -192,7 +194,10 @@ pub(crate) fn publish(
     store(ptr::from_ref(bridges).cast_mut());
     // Fails when the application set its own subscriber: then it is theirs
     // to add `layer()` to.
-    let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer()));
+    if tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer())).is_ok()
+    {
+        crate::diagnostics::own_subscriber_installed();
+    }
     if has_records && log::set_logger(&LOG_FORWARDER).is_ok() {
         LOG_FORWARDER_SET.store(true, Ordering::Release);
     }
@@ -420,6 +425,8 @@ mod tests {
         for target in ["hyperion", "weather_server", "my_h2_app", "towering::x"] {
             assert!(!is_in(target, EXPORTER_STACK), "{target}");
         }
+        // The runtime's warnings about failing exports never become records.
+        assert!(is_in(crate::diagnostics::TARGET, EXPORTER_STACK));
         assert!(is_in("rmcp::service", SPANLESS));
         assert!(!is_in("rmcp_extra", SPANLESS));
     }

@@ -228,7 +228,7 @@ impl Guard {
 impl Drop for Guard {
     fn drop(&mut self) {
         if let Err(error) = self.shutdown_within(DEFAULT_SHUTDOWN_TIMEOUT) {
-            eprintln!("mcp-trace: {error}");
+            crate::diagnostics::warn(error);
         }
     }
 }

@@ -15,6 +15,8 @@ use opentelemetry_sdk::metrics::Temporality;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
 
+use crate::diagnostics;
+
 /// Export counts of one destination, shared with the [`crate::Guard`] so it can
 /// report them at shutdown.
 #[derive(Debug, Default)]
@@ -101,11 +103,11 @@ impl ExportHealth {
     fn record_failure(&self, spans: usize, error: &dyn std::fmt::Display) {
         self.failed.fetch_add(spans as u64, Ordering::Relaxed);
         if !self.warned.swap(true, Ordering::Relaxed) {
-            eprintln!(
-                "mcp-trace: warning: cannot export {} to {}: {error}. {} \
+            diagnostics::warn(format_args!(
+                "warning: cannot export {} to {}: {error}. {} \
                  The program goes on; further failures are counted and reported at shutdown.",
                 self.signal, self.destination, self.hint
-            );
+            ));
         }
     }
 
@@ -115,11 +117,11 @@ impl ExportHealth {
         let failed = self.failed();
         if self.signal == "metrics" {
             if failed > 0 {
-                eprintln!(
-                    "mcp-trace: {failed} metrics export(s) to {} failed ({} succeeded).",
+                diagnostics::warn(format_args!(
+                    "{failed} metrics export(s) to {} failed ({} succeeded).",
                     self.destination,
                     self.exported()
-                );
+                ));
             }
             return;
         }
@@ -130,14 +132,14 @@ impl ExportHealth {
         };
         let dropped = self.dropped();
         if failed > 0 || dropped > 0 {
-            eprintln!(
-                "mcp-trace: {} {items} lost for {}: {failed} could not be exported, {dropped} \
+            diagnostics::warn(format_args!(
+                "{} {items} lost for {}: {failed} could not be exported, {dropped} \
                  never sent (the export queue was full — see {queue} — or shutdown ended first); \
                  {} exported.",
                 failed + dropped,
                 self.destination,
                 self.exported()
-            );
+            ));
         }
     }
 }
