@@ -1108,7 +1108,10 @@ fn parse_langfuse(var: &impl Fn(&str) -> Option<String>) -> Result<Option<Langfu
     let (variable, base_url) = first_set(var, &["LANGFUSE_BASE_URL", "LANGFUSE_HOST"]);
     let base_url = match base_url {
         Some(url) => validate_url(variable, &url)?,
-        None => DEFAULT_LANGFUSE_BASE_URL.to_string(),
+        None => {
+            require_tls("LANGFUSE_BASE_URL", DEFAULT_LANGFUSE_BASE_URL)?;
+            DEFAULT_LANGFUSE_BASE_URL.to_string()
+        }
     };
     Ok(Some(LangfuseTarget {
         endpoint: langfuse_endpoint(&base_url),
@@ -1274,7 +1277,8 @@ fn validate_url(variable: &'static str, value: &str) -> Result<String, Error> {
     };
     let uri: http::Uri = value.parse().map_err(|_| invalid("not a URL"))?;
     match uri.scheme_str() {
-        Some("http") | Some("https") => {}
+        Some("https") => require_tls(variable, value)?,
+        Some("http") => {}
         Some(_) => return Err(invalid("the scheme must be http or https")),
         None => return Err(invalid("the URL has no scheme")),
     }
@@ -1282,6 +1286,22 @@ fn validate_url(variable: &'static str, value: &str) -> Result<String, Error> {
         return Err(invalid("the URL has no host"));
     }
     Ok(value.to_string())
+}
+
+/// An `https://` destination needs the `tls` feature; without it the
+/// export would fail at every batch, so the setting is refused up front.
+fn require_tls(variable: &'static str, value: &str) -> Result<(), Error> {
+    if cfg!(feature = "tls") {
+        return Ok(());
+    }
+    Err(Error::InvalidSetting {
+        variable,
+        value: value.to_string(),
+        problem: "https:// needs TLS, which this build leaves out (the `tls` feature of \
+                  mcp-trace-runtime; weather-client and weather-server: `--features tls`)"
+            .to_string(),
+        accepted: "an http:// URL, or a build with the tls feature",
+    })
 }
 
 fn parse_bool(value: &str) -> Option<bool> {

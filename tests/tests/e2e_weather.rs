@@ -1024,3 +1024,21 @@ async fn demo_sends_the_servers_generation_to_langfuse_too() {
     let total = cost["total"].as_f64().unwrap_or(f64::NAN);
     assert!((total - expected).abs() < 1e-12, "{cost} for {usage}");
 }
+
+/// The weather binaries are built without TLS (their `tls` feature is off by
+/// default, `binary()` builds them so): an `https://` backend is refused at
+/// start with the feature to turn on, not retried at every batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_backend_without_tls_is_refused_naming_the_feature() {
+    let env = Env::default()
+        .with("LANGFUSE_PUBLIC_KEY", "pk-lf-tls")
+        .with("LANGFUSE_SECRET_KEY", "sk-lf-tls");
+    // No LANGFUSE_BASE_URL: Langfuse Cloud, over https.
+    let output = client(&["--demo", "Paris"], &env).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "started without TLS: {stderr}");
+    assert!(
+        stderr.contains("LANGFUSE_BASE_URL") && stderr.contains("--features tls"),
+        "{stderr}"
+    );
+}
