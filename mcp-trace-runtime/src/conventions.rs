@@ -20,7 +20,7 @@ use std::borrow::Cow;
 
 use opentelemetry::global::BoxedTracer;
 use opentelemetry::trace::{Link, SpanContext, SpanKind, Status, TraceContextExt, Tracer};
-use opentelemetry::{Context, KeyValue};
+use opentelemetry::{Context, KeyValue, Value};
 
 /// `mcp.method.name`, e.g. `tools/call`.
 pub const MCP_METHOD_NAME: &str = "mcp.method.name";
@@ -69,15 +69,28 @@ pub const INSTRUMENTATION_SCOPE: &str = "mcp-trace";
 /// ```
 pub const NAME_LENGTH_LIMIT: usize = 128;
 
-fn bounded_name(name: &str) -> String {
+fn bounded_name(name: &str) -> Cow<'_, str> {
     bounded(name, NAME_LENGTH_LIMIT)
 }
 
-fn bounded(value: &str, limit: usize) -> String {
+fn bounded(value: &str, limit: usize) -> Cow<'_, str> {
     if value.len() <= limit {
-        value.to_string()
+        Cow::Borrowed(value)
     } else {
-        crate::settings::truncate(value.to_string(), limit)
+        Cow::Owned(crate::settings::truncate(value.to_string(), limit))
+    }
+}
+
+/// `name` cut to [`NAME_LENGTH_LIMIT`] as an attribute value; a name known
+/// at compile time (a method) is not copied.
+#[expect(
+    clippy::ptr_arg,
+    reason = "a `&'static str` inside is what needs no copy"
+)]
+fn name_value(name: &Cow<'static, str>) -> Value {
+    match name {
+        Cow::Borrowed(name) if name.len() <= NAME_LENGTH_LIMIT => Value::from(*name),
+        name => Value::from(bounded_name(name).into_owned()),
     }
 }
 
@@ -193,7 +206,7 @@ impl Operation {
             Some(Target::Tool(name) | Target::Prompt(name)) => {
                 format!("{method} {}", bounded_name(name))
             }
-            _ => method,
+            _ => method.into_owned(),
         }
     }
 
@@ -202,14 +215,20 @@ impl Operation {
     pub fn span_attributes(&self) -> Vec<KeyValue> {
         let mut attributes = self.common_attributes();
         if let Some(id) = &self.request_id {
-            attributes.push(KeyValue::new(JSONRPC_REQUEST_ID, bounded_name(id)));
+            attributes.push(KeyValue::new(
+                JSONRPC_REQUEST_ID,
+                bounded_name(id).into_owned(),
+            ));
         }
         if let Some(session) = &self.session_id {
-            attributes.push(KeyValue::new(MCP_SESSION_ID, bounded_name(session)));
+            attributes.push(KeyValue::new(
+                MCP_SESSION_ID,
+                bounded_name(session).into_owned(),
+            ));
         }
         if let Some(Target::Resource(uri)) = &self.target {
             let uri = bounded(uri, crate::settings::value_length_limit());
-            attributes.push(KeyValue::new(MCP_RESOURCE_URI, uri));
+            attributes.push(KeyValue::new(MCP_RESOURCE_URI, uri.into_owned()));
         }
         attributes
     }
@@ -228,22 +247,30 @@ impl Operation {
     }
 
     fn common_attributes(&self) -> Vec<KeyValue> {
-        let mut attributes = vec![
-            KeyValue::new(MCP_METHOD_NAME, bounded_name(&self.method)),
-            KeyValue::new(NETWORK_TRANSPORT, self.transport.as_str()),
-        ];
+        // Room for a SERVER span's attributes with its peer's and a
+        // processor's, so the list is allocated once.
+        let mut attributes = Vec::with_capacity(16);
+        attributes.push(KeyValue::new(MCP_METHOD_NAME, name_value(&self.method)));
+        attributes.push(KeyValue::new(NETWORK_TRANSPORT, self.transport.as_str()));
         match &self.target {
             Some(Target::Tool(name)) => {
-                attributes.push(KeyValue::new(GEN_AI_TOOL_NAME, bounded_name(name)));
+                attributes.push(KeyValue::new(
+                    GEN_AI_TOOL_NAME,
+                    bounded_name(name).into_owned(),
+                ));
                 attributes.push(KeyValue::new(GEN_AI_OPERATION_NAME, "execute_tool"));
             }
-            Some(Target::Prompt(name)) => {
-                attributes.push(KeyValue::new(GEN_AI_PROMPT_NAME, bounded_name(name)))
-            }
+            Some(Target::Prompt(name)) => attributes.push(KeyValue::new(
+                GEN_AI_PROMPT_NAME,
+                bounded_name(name).into_owned(),
+            )),
             _ => {}
         }
         if let Some(version) = &self.protocol_version {
-            attributes.push(KeyValue::new(MCP_PROTOCOL_VERSION, bounded_name(version)));
+            attributes.push(KeyValue::new(
+                MCP_PROTOCOL_VERSION,
+                bounded_name(version).into_owned(),
+            ));
         }
         attributes
     }
@@ -341,7 +368,7 @@ pub fn end_span(cx: &Context, outcome: &Outcome) {
 }
 
 fn status_message(message: &str) -> String {
-    bounded(message, crate::settings::value_length_limit())
+    bounded(message, crate::settings::value_length_limit()).into_owned()
 }
 
 /// Whether `native` mode's CLIENT / SERVER spans are on.

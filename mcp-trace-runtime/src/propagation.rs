@@ -18,6 +18,7 @@
 //! limits (8192 bytes, 180 members) at member boundaries; an empty
 //! `tracestate` is not sent.
 
+mod trace_context;
 mod w3c;
 
 #[cfg(test)]
@@ -30,7 +31,7 @@ use opentelemetry::baggage::{Baggage, BaggageExt};
 use opentelemetry::propagation::{Extractor, Injector, TextMapCompositePropagator};
 use opentelemetry::trace::{TraceContextExt, TraceId};
 use opentelemetry::Context;
-use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentelemetry_sdk::propagation::BaggagePropagator;
 use serde_json::{Map, Value};
 
 use crate::config::Propagator;
@@ -94,7 +95,9 @@ pub(crate) fn install_propagators(propagators: &[Propagator], mode: Mode) {
             propagators
                 .iter()
                 .map(|propagator| match propagator {
-                    Propagator::TraceContext => Box::new(TraceContextPropagator::new()) as _,
+                    Propagator::TraceContext => {
+                        Box::new(trace_context::TraceContext::default()) as _
+                    }
                     Propagator::Baggage => Box::new(BaggagePropagator::new()) as _,
                 })
                 .collect()
@@ -342,7 +345,7 @@ impl Carrier for Map<String, Value> {
 /// parsed (the members the SDK accepts), `baggage` combined and bounded.
 struct Checked<'a> {
     carrier: &'a dyn Carrier,
-    traceparent: Option<(w3c::Traceparent, String)>,
+    traceparent: Option<(w3c::Traceparent, Cow<'a, str>)>,
     tracestate: Option<w3c::Tracestate>,
     baggage: Option<Cow<'a, str>>,
 }
@@ -350,10 +353,10 @@ struct Checked<'a> {
 impl<'a> Checked<'a> {
     fn new(carrier: &'a dyn Carrier) -> Checked<'a> {
         // A repeated traceparent is ambiguous; W3C says to treat it as absent.
-        let traceparent = carrier
-            .single(TRACEPARENT)
-            .and_then(w3c::Traceparent::parse)
-            .map(|parsed| (parsed, parsed.to_version_00()));
+        let traceparent = carrier.single(TRACEPARENT).and_then(|value| {
+            let parsed = w3c::Traceparent::parse(value)?;
+            Some((parsed, parsed.to_version_00(value)))
+        });
         // "If the vendor failed to parse traceparent, it MUST NOT attempt to
         // parse tracestate."
         let tracestate = traceparent
@@ -382,7 +385,7 @@ impl<'a> Checked<'a> {
             return cx;
         }
         let random = parsed.flags & w3c::RANDOM != 0;
-        let tracestate = self.tracestate.filter(|state| state.all != state.for_sdk);
+        let tracestate = self.tracestate.filter(|state| !state.sdk_keeps_all());
         if !random && tracestate.is_none() {
             return cx;
         }
@@ -397,8 +400,8 @@ impl<'a> Checked<'a> {
 impl Extractor for Checked<'_> {
     fn get(&self, key: &str) -> Option<&str> {
         match key {
-            TRACEPARENT => self.traceparent.as_ref().map(|(_, text)| text.as_str()),
-            TRACESTATE => self.tracestate.as_ref().map(|state| state.for_sdk.as_str()),
+            TRACEPARENT => self.traceparent.as_ref().map(|(_, text)| &**text),
+            TRACESTATE => self.tracestate.as_ref().map(w3c::Tracestate::for_sdk),
             BAGGAGE => self.baggage.as_deref(),
             other => self.carrier.single(other),
         }
@@ -451,7 +454,7 @@ impl<'a> Outgoing<'a> {
             },
             TRACESTATE => match self.received.and_then(|r| r.tracestate.as_ref()) {
                 // Unchanged since it came in: send what came in.
-                Some(state) if value == state.for_sdk && value == self.tracestate => {
+                Some(state) if value == state.for_sdk() && value == self.tracestate => {
                     Some(state.all.clone())
                 }
                 _ => (!value.is_empty()).then_some(value),

@@ -6,7 +6,9 @@
 
 use super::*;
 use opentelemetry::baggage::BaggageExt;
+use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceId, TraceState};
+use opentelemetry_sdk::propagation::TraceContextPropagator;
 use serde_json::json;
 
 const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -195,8 +197,15 @@ fn traceparent_fields_are_parsed_exactly() {
     let sdk = TraceContextPropagator::new();
     for value in &lenient {
         let carrier = std::collections::HashMap::from([("traceparent".to_string(), value.clone())]);
-        let cx = opentelemetry::propagation::TextMapPropagator::extract(&sdk, &carrier);
+        let cx = sdk.extract(&carrier);
         assert!(has_remote_parent(&cx), "the SDK now refuses {value:?}");
+        // The installed propagator is this crate's, strict even when a
+        // program calls it directly with a carrier of its own.
+        let cx = opentelemetry::global::get_text_map_propagator(|ours| ours.extract(&carrier));
+        assert!(
+            !has_remote_parent(&cx),
+            "the installed propagator took {value:?}"
+        );
     }
     let refused_by_both = [
         format!("00-{TRACE}-{SPAN}-01-what-the-future-will-be-like"),
@@ -211,6 +220,35 @@ fn traceparent_fields_are_parsed_exactly() {
             meta.as_object().unwrap()
         )));
     }
+}
+
+#[test]
+fn the_installed_propagator_reads_what_it_writes() {
+    let _claim = crate::testing::trace();
+    let state =
+        TraceState::from_key_value([("congo", "t61rcWkgMzE"), ("rojo", "00f067aa0ba902b7")])
+            .unwrap();
+    let sent = SpanContext::new(
+        TraceId::from_hex(TRACE).unwrap(),
+        SpanId::from_hex(SPAN).unwrap(),
+        TraceFlags::SAMPLED,
+        true,
+        state,
+    );
+    let mut carrier = std::collections::HashMap::new();
+    opentelemetry::global::get_text_map_propagator(|ours| {
+        ours.inject_context(
+            &Context::new().with_remote_span_context(sent.clone()),
+            &mut carrier,
+        );
+    });
+    let cx = opentelemetry::global::get_text_map_propagator(|ours| ours.extract(&carrier));
+    assert_eq!(cx.span().span_context(), &sent);
+    let mut fields: Vec<String> = opentelemetry::global::get_text_map_propagator(|ours| {
+        ours.fields().map(str::to_string).collect()
+    });
+    fields.sort();
+    assert_eq!(fields, ["baggage", "traceparent", "tracestate"]);
 }
 
 #[test]
@@ -695,6 +733,20 @@ mod properties {
                     );
                 }
             }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// The SDK's key rule, mirrored so that checking a key costs no
+        /// `TraceState`: the same answer for every key W3C's grammar takes.
+        #[test]
+        fn the_sdks_tracestate_key_rule_is_mirrored_exactly(
+            key in "[a-z0-9][a-z0-9_*/-]{0,20}(@[a-z0-9_*/@-]{0,16})?",
+        ) {
+            let sdk = TraceState::from_key_value([(key.as_str(), "v")]).is_ok();
+            prop_assert_eq!(w3c::sdk_accepts_key(&key), sdk, "{}", key);
         }
     }
 

@@ -12,8 +12,10 @@
 //! version-`00` `traceparent` with exact fields and the `tracestate` members
 //! it accepts.
 
+use std::borrow::Cow;
+
 use opentelemetry::baggage::Baggage;
-use opentelemetry::trace::{SpanId, TraceId};
+use opentelemetry::trace::{SpanId, TraceId, TraceState};
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 use super::{MAX_BAGGAGE_MEMBERS, MAX_CONTEXT_VALUE_LEN, MAX_TRACESTATE_MEMBERS};
@@ -29,10 +31,18 @@ fn trim_ows(value: &str) -> &str {
     value.trim_matches([' ', '\t'])
 }
 
-fn lower_hex(bytes: &[u8]) -> bool {
-    bytes
-        .iter()
-        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+/// The number `digits` spell in lowercase hex (at most 32 of them), or
+/// `None` when one is anything else. By hand because this runs for every
+/// request: `from_str_radix` costs about ten times as much here.
+fn lower_hex(digits: &[u8]) -> Option<u128> {
+    digits.iter().try_fold(0u128, |number, digit| {
+        let value = match digit {
+            b'0'..=b'9' => digit - b'0',
+            b'a'..=b'f' => digit - b'a' + 10,
+            _ => return None,
+        };
+        Some(number << 4 | u128::from(value))
+    })
 }
 
 /// A `traceparent` that parsed under the W3C rules.
@@ -55,7 +65,7 @@ impl Traceparent {
             return None;
         }
         let (version, rest) = bytes.split_at(2);
-        if !lower_hex(version) || version == b"ff" {
+        if lower_hex(version).is_none() || version == b"ff" {
             return None;
         }
         match rest.get(TRACEPARENT_LEN - 2) {
@@ -67,24 +77,28 @@ impl Traceparent {
         if fields[2] != b'-' || fields[35] != b'-' || fields[52] != b'-' {
             return None;
         }
-        let (trace, span, flags) = (&fields[3..35], &fields[36..52], &fields[53..55]);
-        if !(lower_hex(trace) && lower_hex(span) && lower_hex(flags)) {
-            return None;
-        }
-        // Lowercase hex digits only, so these are ASCII and parse exactly.
-        let trace_id = u128::from_str_radix(std::str::from_utf8(trace).ok()?, 16).ok()?;
-        let span_id = u64::from_str_radix(std::str::from_utf8(span).ok()?, 16).ok()?;
-        let flags = u8::from_str_radix(std::str::from_utf8(flags).ok()?, 16).ok()?;
+        let trace_id = lower_hex(&fields[3..35])?;
+        let span_id = lower_hex(&fields[36..52])?;
+        let flags = lower_hex(&fields[53..55])?;
+        // 16 and 2 hex digits: the casts are exact.
         (trace_id != 0 && span_id != 0).then_some(Traceparent {
             trace_id: TraceId::from(trace_id),
-            span_id: SpanId::from(span_id),
-            flags,
+            span_id: SpanId::from(span_id as u64),
+            flags: flags as u8,
         })
     }
 
-    /// The same context as version `00`, the one the SDK parses.
-    pub(super) fn to_version_00(self) -> String {
-        format!("00-{}-{}-{:02x}", self.trace_id, self.span_id, self.flags)
+    /// The same context as version `00`, the one the SDK parses: `value`
+    /// itself when it is one already (the usual case), else written anew.
+    pub(super) fn to_version_00(self, value: &str) -> Cow<'_, str> {
+        let value = trim_ows(value);
+        if value.len() == TRACEPARENT_LEN && value.starts_with("00-") {
+            return Cow::Borrowed(value);
+        }
+        Cow::Owned(format!(
+            "00-{}-{}-{:02x}",
+            self.trace_id, self.span_id, self.flags
+        ))
     }
 }
 
@@ -93,15 +107,29 @@ impl Traceparent {
 pub(super) struct Tracestate {
     /// Every member, in order, OWS removed, later duplicates of a key dropped.
     pub(super) all: String,
-    /// The members the SDK's `TraceState` accepts (all of them, usually).
-    pub(super) for_sdk: String,
+    /// The members the SDK's `TraceState` accepts, when that is not all of
+    /// them (rare: keys valid only since Trace Context Level 2).
+    sdk_subset: Option<String>,
 }
 
-/// Parses a (combined) `tracestate` value. `None` when it holds no member,
-/// more than [`MAX_TRACESTATE_MEMBERS`], or one that breaks the grammar:
-/// the header cannot be parsed and is discarded whole, as the processing
-/// model allows (a list over the limit is not a valid list).
-pub(super) fn parse_tracestate(value: &str) -> Option<Tracestate> {
+impl Tracestate {
+    /// The members the SDK's `TraceState` accepts (all of them, usually).
+    pub(super) fn for_sdk(&self) -> &str {
+        self.sdk_subset.as_deref().unwrap_or(&self.all)
+    }
+
+    /// Whether the SDK keeps every member.
+    pub(super) fn sdk_keeps_all(&self) -> bool {
+        self.sdk_subset.is_none()
+    }
+}
+
+/// The members of a (combined) `tracestate` value, in order, OWS removed,
+/// later duplicates of a key dropped. `None` when it holds no member, more
+/// than [`MAX_TRACESTATE_MEMBERS`], or one that breaks the grammar: the
+/// header cannot be parsed and is discarded whole, as the processing model
+/// allows (a list over the limit is not a valid list).
+fn tracestate_members(value: &str) -> Option<Vec<(&str, &str)>> {
     let mut members: Vec<(&str, &str)> = Vec::new();
     for member in value.split(',').map(trim_ows) {
         if member.is_empty() {
@@ -120,22 +148,59 @@ pub(super) fn parse_tracestate(value: &str) -> Option<Tracestate> {
         }
         members.push((key, value));
     }
-    if members.is_empty() {
-        return None;
-    }
+    (!members.is_empty()).then_some(members)
+}
+
+/// Parses a (combined) `tracestate` value as [`tracestate_members`] does.
+pub(super) fn parse_tracestate(value: &str) -> Option<Tracestate> {
+    let members = tracestate_members(value)?;
+    // Runs on every request that carries a tracestate: each list is written
+    // once, into one buffer.
     let join = |members: &mut dyn Iterator<Item = &(&str, &str)>| {
-        members
-            .map(|(key, value)| format!("{key}={value}"))
-            .collect::<Vec<_>>()
-            .join(",")
+        let mut list = String::with_capacity(value.len());
+        for (key, value) in members {
+            if !list.is_empty() {
+                list.push(',');
+            }
+            list.push_str(key);
+            list.push('=');
+            list.push_str(value);
+        }
+        list
     };
-    let sdk_accepts = |(key, value): &&(&str, &str)| {
-        opentelemetry::trace::TraceState::from_key_value([(*key, *value)]).is_ok()
-    };
+    let sdk_subset = (!members.iter().all(|(key, _)| sdk_accepts_key(key)))
+        .then(|| join(&mut members.iter().filter(|(key, _)| sdk_accepts_key(key))));
     Some(Tracestate {
         all: join(&mut members.iter()),
-        for_sdk: join(&mut members.iter().filter(sdk_accepts)),
+        sdk_subset,
     })
+}
+
+/// A (combined) `tracestate` value as the SDK's `TraceState`: the members
+/// [`tracestate_members`] finds and the SDK accepts; empty when the list
+/// does not parse.
+pub(super) fn sdk_trace_state(value: &str) -> TraceState {
+    let Some(members) = tracestate_members(value) else {
+        return TraceState::default();
+    };
+    let accepted = members.into_iter().filter(|(key, _)| sdk_accepts_key(key));
+    TraceState::from_key_value(accepted).unwrap_or_default()
+}
+
+/// Whether the SDK's `TraceState` takes `key`, a key W3C's grammar accepts
+/// (see [`tracestate_key`]). opentelemetry 0.33 reads a multi-tenant key
+/// more narrowly than Level 2: one `@` at most, with at most 13 characters
+/// after it, the first a lowercase letter or a digit.
+pub(super) fn sdk_accepts_key(key: &str) -> bool {
+    let Some(at) = key.find('@') else {
+        return true;
+    };
+    let system = &key.as_bytes()[at + 1..];
+    system.len() <= 13
+        && !system.contains(&b'@')
+        && system
+            .first()
+            .is_none_or(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 /// `key = ( lcalpha / DIGIT ) 0*255 ( keychar )`,
