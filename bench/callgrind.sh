@@ -11,9 +11,14 @@
 #   bash bench/callgrind.sh                  # MODES="off propagation_only native" CALLS=2000
 #   MODES="native" ENV="OTEL_LOGS_EXPORTER=none" bash bench/callgrind.sh
 #   KEEP=1 ...                               # keep target/callgrind/*.out for callgrind_annotate
+#   FLOOR="span extract log call" ...        # also the SDK's own floor (mcp-trace-floor)
 #
 # Prints one line per mode: instructions per call, and native's ratio to off
-# when both ran. ENV adds variables to the server's environment.
+# when both ran. ENV adds variables to the server's environment. FLOOR runs
+# mcp-trace-floor's cases (the same span, context and log record written by
+# hand on the bare SDK, see tests/src/bin/floor.rs) with --ops 0 and
+# --ops FLOOR_OPS: the difference over FLOOR_OPS is instructions per
+# operation, and what a call would cost any SDK-based tracer.
 set -euo pipefail
 bench=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$bench")
@@ -25,12 +30,17 @@ CONCURRENCY=${CONCURRENCY:-4}
 SETTLE=${SETTLE:-7}
 SINK_PORT=${SINK_PORT:-4348}
 ENV=${ENV:-}
+FLOOR=${FLOOR:-}
+FLOOR_OPS=${FLOOR_OPS:-20000}
 out=$target/callgrind
 mkdir -p "$out"
 
 . "$bench/processes.sh"
 [ -n "${NO_BUILD:-}" ] || build_release
 start_sink "$SINK_PORT" /dev/null
+
+# total_of DUMP: every instruction the dump counted, all threads.
+total_of() { awk '/^summary:|^totals:/ { print $2; exit }' "$1"; }
 
 declare -A per_call
 for mode in $MODES; do
@@ -54,10 +64,19 @@ for mode in $MODES; do
   callgrind_control -d "$server" > /dev/null 2>&1
   stop_server || true
   dump=$(ls -t "$out/$mode".out.* | head -1)
-  total=$(awk '/^summary:|^totals:/ { print $2; exit }' "$dump")
+  total=$(total_of "$dump")
   per_call[$mode]=$((total / CALLS))
   printf 'callgrind: %-17s %9d instructions per call (%d calls)\n' "$mode" "${per_call[$mode]}" "$CALLS"
   [ -n "${KEEP:-}" ] || rm -f "$out/$mode".out*
+done
+for case in $FLOOR; do
+  for ops in 0 "$FLOOR_OPS"; do
+    valgrind --tool=callgrind --callgrind-out-file="$out/floor-$case-$ops.out" \
+      "$target/release/mcp-trace-floor" --case "$case" --ops "$ops" > /dev/null 2>&1
+  done
+  per_op=$(( ($(total_of "$out/floor-$case-$FLOOR_OPS.out") - $(total_of "$out/floor-$case-0.out")) / FLOOR_OPS ))
+  printf 'callgrind: floor %-11s %9d instructions per operation (%d operations)\n' "$case" "$per_op" "$FLOOR_OPS"
+  rm -f "$out/floor-$case"-*.out
 done
 if [ -n "${per_call[off]:-}" ] && [ -n "${per_call[native]:-}" ]; then
   awk -v n="${per_call[native]}" -v o="${per_call[off]}" \

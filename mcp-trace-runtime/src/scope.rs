@@ -238,8 +238,10 @@ pub(crate) fn observation_site(adopt_caller: bool) -> ObservationSite {
         let Some(request) = request else {
             return child_of_current(current);
         };
-        let active = current.span().span_context().clone();
-        if let Some(server) = request.claim_server_span(&active) {
+        let span = current.span();
+        // Borrowed: a clone copies the trace state, member by member.
+        let active = span.span_context();
+        if let Some(server) = request.claim_server_span(active) {
             return ObservationSite::ServerSpan(server);
         }
         let local_span = active.is_valid() && !active.is_remote();
