@@ -2,7 +2,8 @@
 # CI's short load: weather-server in native mode under mcp-trace-loadgen
 # (CALLS stateless calls, then CALLS over sessions), every call must
 # succeed, and the counting sink must have received the spans and the log
-# records over OTLP/HTTP. Not a measurement: bench/load.sh is.
+# records over OTLP/HTTP; mcp-trace-floor runs each case once. Not a
+# measurement: bench/load.sh and bench/callgrind.sh are.
 #
 #   bash bench/smoke.sh          # CALLS=3000 SINK_PORT=4328
 set -euo pipefail
@@ -37,4 +38,8 @@ stop_sink
 cat "$sink_log"
 grep -q '^sink: /v1/traces ' "$sink_log" || { echo "smoke: no spans reached the sink" >&2; exit 1; }
 grep -q '^sink: /v1/logs ' "$sink_log" || { echo "smoke: no log records reached the sink" >&2; exit 1; }
-echo "smoke: $((2 * CALLS)) calls traced, spans and log records exported"
+# The floor's binary (bench/callgrind.sh FLOOR=…) runs every case.
+for case in span extract log call; do
+  "$target/release/mcp-trace-floor" --case "$case" --ops 1000
+done
+echo "smoke: $((2 * CALLS)) calls traced, spans and log records exported; mcp-trace-floor ran"

@@ -57,6 +57,7 @@ macro_rules! otlp_exporter {
 }
 
 mod console;
+mod export_thread;
 mod file;
 mod http_client;
 mod identity;

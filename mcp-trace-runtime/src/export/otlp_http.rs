@@ -78,6 +78,7 @@ impl OtlpHttpSpanExporter {
 
 impl SpanExporter for OtlpHttpSpanExporter {
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        super::export_thread::give_way_to_requests();
         self.poster.check_open()?;
         let body = encode_trace_request(&self.resource, &batch);
         // The spans are in `body` now; free them before waiting on the network.
@@ -135,6 +136,7 @@ impl OtlpHttpLogExporter {
 
 impl LogExporter for OtlpHttpLogExporter {
     async fn export(&self, batch: LogBatch<'_>) -> OTelSdkResult {
+        super::export_thread::give_way_to_requests();
         self.poster.check_open()?;
         let body = encode_logs_request(&self.resource, &batch);
         self.poster.export(body).await
