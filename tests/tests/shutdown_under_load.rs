@@ -1,7 +1,9 @@
 //! SIGTERM to `weather-server` over HTTP while eight clients keep calling:
-//! every call either gets its whole answer or fails to connect (none is cut
-//! off halfway), the server exits 0 within its bound, and every answered
-//! call's SERVER span reaches the collector. (stdio: tests/stdio_lifecycle.rs.)
+//! every call either gets its whole answer or is refused — no connection, or
+//! `503` with `Retry-After` when it reached the server after the drain — and
+//! none is cut off halfway or dropped with rmcp's `500`; the server exits 0
+//! within its bound, and every answered call's SERVER span reaches the
+//! collector. (stdio: tests/stdio_lifecycle.rs.)
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -16,7 +18,8 @@ use serde_json::{json, Value};
 /// What one client saw of one call.
 enum Seen {
     Answered,
-    /// No connection, or the connection closed before any answer.
+    /// No connection, the connection closed before any answer, or `503`
+    /// once the server had drained.
     Refused,
 }
 
@@ -42,6 +45,10 @@ async fn call(http: &reqwest::Client, url: &str, id: &str) -> Seen {
             return Seen::Refused;
         }
     };
+    if response.status() == 503 {
+        assert_eq!(response.headers()["retry-after"], "1", "call {id}");
+        return Seen::Refused;
+    }
     assert_eq!(response.status(), 200, "call {id}");
     let body = response
         .text()

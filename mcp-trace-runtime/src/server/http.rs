@@ -466,7 +466,14 @@ async fn serve_mcp<H: ServerHandler, M: SessionManager>(
         }
     };
     let wind_down = async {
-        let _ = tokio::time::timeout(drain_timeout, in_flight.idle()).await;
+        let drained = tokio::time::Instant::now() + drain_timeout;
+        let _ = tokio::time::timeout_at(drained, in_flight.idle()).await;
+        // A request hyper had begun to read when the shutdown came may reach
+        // `route` only now: from here on it is refused with 503, and those
+        // that got in first are waited for too, or cancelling the sessions
+        // would leave them unanswered (rmcp's 500).
+        in_flight.close();
+        let _ = tokio::time::timeout_at(drained, in_flight.idle()).await;
         // Only now: cancelling the sessions ends their open event streams
         // (GET), which would otherwise hold their connections open forever,
         // and would abort tool calls still running.
@@ -494,23 +501,20 @@ async fn route<H: ServerHandler, M: SessionManager>(
     in_flight: Arc<InFlight>,
     request: Request<Incoming>,
 ) -> Result<RouteResponse, Infallible> {
+    // POSTs carry JSON-RPC requests, whose response ends when the request is
+    // answered; a GET is a session's open-ended event stream and is not waited
+    // for. Counted before anything awaits, and before the check below: the
+    // shutdown either waits for this request or sees it refused.
+    let guard = (request.method() == Method::POST).then(|| in_flight.enter());
+    if in_flight.is_closed() {
+        return Ok(unavailable("the server is shutting down"));
+    }
     if !path_matches(request.uri().path(), &admission.path) {
         return Ok(plain(StatusCode::NOT_FOUND, "Not Found".into()));
     }
     if let Some(reason) = admission.refusal(&request).await {
-        let mut response = plain(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("Service Unavailable: {reason}; retry shortly"),
-        );
-        let retry = http::HeaderValue::from_static("1");
-        response
-            .headers_mut()
-            .insert(http::header::RETRY_AFTER, retry);
-        return Ok(response);
+        return Ok(unavailable(reason));
     }
-    // POSTs carry JSON-RPC requests, whose response ends when the request is
-    // answered; a GET is a session's open-ended event stream and is not waited for.
-    let guard = (request.method() == Method::POST).then(|| in_flight.enter());
     let expired = Arc::new(AtomicBool::new(false));
     let timeout = admission.body_read_timeout;
     let request = request.map(|body| DeadlineBody::new(body, timeout, Arc::clone(&expired)));
@@ -524,6 +528,20 @@ async fn route<H: ServerHandler, M: SessionManager>(
         body,
         _guard: guard,
     }))
+}
+
+/// `503` with `Retry-After: 1`: a refusal the client may retry at once
+/// (elsewhere, or here once a session has closed).
+fn unavailable(reason: &str) -> RouteResponse {
+    let mut response = plain(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("Service Unavailable: {reason}; retry shortly"),
+    );
+    let retry = http::HeaderValue::from_static("1");
+    response
+        .headers_mut()
+        .insert(http::header::RETRY_AFTER, retry);
+    response
 }
 
 fn plain(status: StatusCode, text: String) -> RouteResponse {
@@ -595,9 +613,19 @@ fn path_matches(requested: &str, served: &str) -> bool {
 struct InFlight {
     count: AtomicUsize,
     changed: Notify,
+    /// Set once the drain at shutdown is over: requests are refused.
+    closed: AtomicBool,
 }
 
 impl InFlight {
+    fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
     fn enter(self: &Arc<Self>) -> InFlightGuard {
         self.count.fetch_add(1, Ordering::SeqCst);
         InFlightGuard(Arc::clone(self))
