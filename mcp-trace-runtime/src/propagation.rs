@@ -1,8 +1,10 @@
 //! Moving trace context in and out of HTTP headers and MCP `_meta`.
 //!
 //! Everything goes through the global propagator installed from
-//! `OTEL_PROPAGATORS` (default `tracecontext,baggage`). Input from the network
-//! is checked before a propagator sees it: a `traceparent` must parse as W3C
+//! `OTEL_PROPAGATORS` (default `tracecontext,baggage`; `tracecontext` is this
+//! crate's own propagator, reading with the parser of the checks below, and
+//! `baggage` the SDK's). Input from the network is checked before a
+//! propagator sees it: a `traceparent` must parse as W3C
 //! Trace Context says (`w3c`; future versions are read as version `00`), a
 //! `tracestate` must be a valid list of at most 32 members, repeated headers
 //! are combined as RFC 9110 says (a repeated `traceparent` is ambiguous and
