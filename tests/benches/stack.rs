@@ -3,7 +3,9 @@
 //! batch): a bare async fn; `#[observe]` with capture on and off; the whole
 //! three-macro stack inside a served request's scope; hand-written
 //! OpenTelemetry SDK code for the same span; `#[tracing::instrument]` through
-//! tracing-opentelemetry; fastrace's `#[trace]` through its OpenTelemetry
+//! tracing-opentelemetry, alone and with the caller's context read from the
+//! same request headers by the SDK's propagators (the like-for-like
+//! contender of the three macros, which read it too); fastrace's `#[trace]` through its OpenTelemetry
 //! reporter (whose exporter is the same dropping one: fastrace collects on its
 //! own thread, not through the SDK's processor), and a fastrace root span per
 //! call; `#[observe]` in mode `off`; extract + inject of a `traceparent` /
@@ -28,9 +30,11 @@ use fastrace::local::LocalSpan;
 use mcp_trace_runtime::scope::ServedRequest;
 use mcp_trace_runtime::{observe, settings, with_otel_headers, Mode};
 use opentelemetry::context::FutureExt as _;
+use opentelemetry::propagation::{TextMapCompositePropagator, TextMapPropagator as _};
 use opentelemetry::trace::{Span as _, SpanKind, TraceContextExt, Tracer, TracerProvider as _};
 use opentelemetry::{Context, InstrumentationScope, KeyValue};
 use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use opentelemetry_sdk::trace::{BatchSpanProcessor, SdkTracerProvider, SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -86,6 +90,22 @@ async fn instrumented(location: String) -> usize {
     location.len()
 }
 
+/// `instrumented` as a server writes it for a request: the caller's context
+/// from the headers (the SDK's `tracecontext` + `baggage` propagators, as
+/// tracing-opentelemetry's examples do), the span's parent set to it.
+async fn instrumented_for_a_caller(
+    propagator: &TextMapCompositePropagator,
+    headers: http::HeaderMap,
+    location: String,
+) -> usize {
+    use tracing::Instrument as _;
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    let caller = propagator.extract(&opentelemetry_http::HeaderExtractor(&headers));
+    let span = tracing::info_span!("instrumented", location = %location);
+    let _ = span.set_parent(caller);
+    async { location.len() }.instrument(span).await
+}
+
 /// `hand_written`'s span through fastrace: its type when the span starts,
 /// input and output from inside (fastrace's properties are strings, so both
 /// are serialized as the SDK code serializes them).
@@ -130,6 +150,11 @@ async fn hand_written(location: String) -> usize {
 }
 
 fn served_request() -> ServedRequest {
+    ServedRequest::from_headers(request_headers())
+}
+
+/// A traced client's request headers: the full W3C set.
+fn request_headers() -> http::HeaderMap {
     let mut headers = http::HeaderMap::new();
     headers.insert(
         "traceparent",
@@ -142,7 +167,7 @@ fn served_request() -> ServedRequest {
         "baggage",
         "user.id=alice,session.id=chat-42".parse().unwrap(),
     );
-    ServedRequest::from_headers(headers)
+    headers
 }
 
 fn bench(c: &mut Criterion) {
@@ -202,6 +227,22 @@ fn bench(c: &mut Criterion) {
     group.bench_function("#[tracing::instrument] + tracing-opentelemetry", |b| {
         b.iter(|| ready(instrumented(location())))
     });
+    let sdk_propagator = TextMapCompositePropagator::new(vec![
+        Box::new(TraceContextPropagator::new()),
+        Box::new(BaggagePropagator::new()),
+    ]);
+    group.bench_function(
+        "tracing-opentelemetry span with the caller's context from the same headers",
+        |b| {
+            b.iter(|| {
+                ready(instrumented_for_a_caller(
+                    &sdk_propagator,
+                    request_headers(),
+                    location(),
+                ))
+            })
+        },
+    );
     group.bench_function("fastrace #[trace] + OpenTelemetryReporter", |b| {
         // `#[trace]` opens a child of the thread's local parent, as the others
         // open a child of the attached context. A fastrace root holds its
