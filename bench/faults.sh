@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What a failing collector costs weather-server under load (RELIABILITY.md,
 # item 4): native mode, stateless tools/call from mcp-trace-loadgen, every
-# span and log record exported to bench/sink.py behaving as SINK_FAULT says,
+# span and log record exported to mcp-trace-sink behaving as SINK_FAULT says,
 # or to a port where nothing listens (`down`); `back` is 503 for the first
 # 5 s, then healthy. Per fault: calls/s, p50/p99, server CPU per call, max
 # RSS (bench/results/faults.csv), then the server's own account at SIGTERM

@@ -24,10 +24,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_sink PORT [FILE]: the counting sink on PORT (what it received goes to
-# FILE, or stderr, when it stops); exits the script when PORT is taken.
+# start_sink PORT [FILE]: the counting sink, mcp-trace-sink, on PORT (what it
+# received goes to FILE, or stderr, when it stops; SINK_FAULT makes it a
+# failing collector); exits the script when PORT is taken. The binary comes
+# from build_release, or is built here when a script has not called it.
 start_sink() {
-  python3 "$bench/sink.py" "$1" 2> "${2:-/dev/stderr}" &
+  local sink_bin=${CARGO_TARGET_DIR:-$root/target}/release/mcp-trace-sink
+  [ -x "$sink_bin" ] || (cd "$root" && cargo build -q --release -p mcp-trace-tests --bin mcp-trace-sink)
+  "$sink_bin" "$1" 2> "${2:-/dev/stderr}" &
   sink=$!
   sleep 0.5
   kill -0 "$sink" 2>/dev/null || {

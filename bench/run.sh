@@ -4,7 +4,7 @@
 # weather-server-before and weather-server-after (see BENCHMARKS.md).
 set -u
 cd "$(dirname "$0")"
-python3 sink.py 4318 & SINK=$!
+../target/release/mcp-trace-sink 4318 & SINK=$!  # cargo build --release -p mcp-trace-tests --bin mcp-trace-sink
 sleep 1
 tick=$(getconf CLK_TCK)
 for round in 1 2 3; do
