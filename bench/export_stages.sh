@@ -63,16 +63,4 @@ done
 stop_sink
 
 echo "== medians over $ROUNDS round(s), concurrency $CONCURRENCY ($CSV)"
-python3 - "$CSV" <<'PY'
-import csv, statistics, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-columns = ["calls_per_s", "p50_us", "p90_us", "p99_us", "p999_us", "server_cpu_us_per_call"]
-off = [r for r in rows if r["label"] == "off"]
-median = lambda rs, c: statistics.median(float(r[c]) for r in rs)
-print("| contender | calls/s | p50 µs | p90 µs | p99 µs | p99.9 µs | server CPU µs/call | p99 / off's |")
-print("|---|---|---|---|---|---|---|---|")
-for label in dict.fromkeys(r["label"] for r in rows):
-    mine = [r for r in rows if r["label"] == label]
-    cells = [f"{median(mine, c):,.1f}" if c == "server_cpu_us_per_call" else f"{median(mine, c):,.0f}" for c in columns]
-    print(f"| {label} | " + " | ".join(cells) + f" | {median(mine, 'p99_us') / median(off, 'p99_us'):.2f}× |")
-PY
+python3 "$bench/medians.py" "$CSV"

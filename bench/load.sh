@@ -87,19 +87,4 @@ done
 stop_sink
 
 echo "== medians over $ROUNDS round(s), concurrency $CONCURRENCY ($CSV)"
-python3 - "$CSV" <<'EOF'
-import csv, statistics, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-columns = ["calls_per_s", "p50_us", "p90_us", "p99_us", "p999_us", "max_us",
-           "server_cpu_us_per_call", "rss_max_mib"]
-print("| contender | rounds | calls/s | p50 µs | p90 µs | p99 µs | p99.9 µs | max µs | server CPU µs/call | RSS max MiB | errors |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
-for label in dict.fromkeys(row["label"] for row in rows):
-    mine = [row for row in rows if row["label"] == label]
-    def median(column):
-        values = [float(row[column]) for row in mine if row[column]]
-        digits = 1 if column in ("server_cpu_us_per_call", "rss_max_mib") else 0
-        return f"{statistics.median(values):,.{digits}f}" if values else "–"
-    errors = sum(int(row["errors"]) for row in mine)
-    print(f"| {label} | {len(mine)} | " + " | ".join(median(c) for c in columns) + f" | {errors} |")
-EOF
+python3 "$bench/medians.py" "$CSV"

@@ -22,9 +22,23 @@
 //! JSON or server-sent-event answers. A call is an error if its status is not
 //! 2xx or its JSON-RPC answer has an `error` or `result.isError: true`.
 //!
+//! `--rate R` makes the measured calls open-loop: a pacing thread releases
+//! call k at `k / R` seconds (late by its sleep's precision, tens of µs,
+//! never early), a free worker takes it, and its latency runs from the time
+//! the schedule gave it, so time spent waiting for a worker, or for a late
+//! pacing thread, is counted (no coordinated omission). Closed-loop runs
+//! (the default) saturate the server and so measure its capacity; a paced run
+//! measures latency at a given load, as a service sees it. Give it
+//! concurrency to spare (`--concurrency 32`): a call that waits for a worker
+//! means the server is past its capacity.
+//!
 //! With `--server-pid`, the server's user+system CPU time
 //! (`/proc/PID/stat`) is read around the measured calls and its RSS
-//! (`/proc/PID/status`) sampled every second. `--csv` appends one row.
+//! (`/proc/PID/status`) sampled every second. The machine's steal time
+//! (`/proc/stat`: CPU time the hypervisor gave to other guests) over the
+//! measured calls is reported as a share of all CPU time: on a shared
+//! virtual machine a run with a high share measured the neighbours as much
+//! as the server. `--csv` appends one row.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -46,7 +60,7 @@ const PROTOCOL_VERSION: &str = "2025-06-18";
 /// Linux's USER_HZ: the unit of utime/stime in /proc/PID/stat.
 const CLOCK_TICKS_PER_S: f64 = 100.0;
 const CSV_HEADER: &str = "label,calls,seconds,calls_per_s,p50_us,p90_us,p99_us,p999_us,max_us,\
-server_cpu_us_per_call,rss_start_mib,rss_end_mib,rss_max_mib,errors";
+server_cpu_us_per_call,rss_start_mib,rss_end_mib,rss_max_mib,errors,steal_pct";
 
 /// Traced tools/call load against an MCP server over Streamable HTTP
 #[derive(Debug, Parser)]
@@ -61,6 +75,10 @@ struct Args {
     /// Measured calls, in all.
     #[arg(long, default_value_t = 100_000)]
     calls: u64,
+    /// Release the measured calls at this many per second (open loop)
+    /// instead of as fast as the workers go.
+    #[arg(long, value_parser = parse_rate)]
+    rate: Option<f64>,
     /// Calls made before the measured ones, not measured.
     #[arg(long, default_value_t = 2000)]
     warmup: u64,
@@ -148,15 +166,23 @@ async fn run(args: Args) -> Result<(), Error> {
         workers.push(Worker::open(&target, args.transport).await?);
     }
 
-    let (workers, _) = phase(workers, &target, args.warmup, false).await;
+    let (workers, _) = phase(workers, &target, Pace::closed(args.warmup), false).await;
     let warmup_errors = target.errors.swap(0, Ordering::Relaxed);
     let pid = args.server_pid;
     let cpu_before = pid.map(cpu_ticks).transpose()?;
+    let machine_before = MachineTicks::read();
     let rss = pid.map(RssSampler::start);
     let started = Instant::now();
-    let (workers, mut latencies) = phase(workers, &target, args.calls, true).await;
+    let pace = match args.rate {
+        Some(rate) => Pace::open(args.calls, rate),
+        None => Pace::closed(args.calls),
+    };
+    let (workers, mut latencies) = phase(workers, &target, pace, true).await;
     let seconds = started.elapsed().as_secs_f64();
     let cpu_after = pid.map(cpu_ticks).transpose()?;
+    let steal_pct = machine_before
+        .zip(MachineTicks::read())
+        .and_then(|(before, after)| after.steal_pct_since(&before));
     let rss = rss.map(RssSampler::finish);
     for worker in workers {
         worker.close(&target).await;
@@ -181,21 +207,24 @@ async fn run(args: Args) -> Result<(), Error> {
     };
     println!(
         "{}  {rate:.0} calls/s  p50 {p50} µs  p90 {p90} µs  p99 {p99} µs  p99.9 {p999} µs  \
-         max {max} µs  cpu/call {} µs  rss {}→{} (max {}) MiB  errors {errors}{warmup_note}",
+         max {max} µs  cpu/call {} µs  rss {}→{} (max {}) MiB  errors {errors}{warmup_note}  \
+         steal {}%",
         args.label,
         show(cpu_us_per_call),
         show(rss_start),
         show(rss_end),
         show(rss_max),
+        show(steal_pct),
     );
     if let Some(path) = &args.csv {
         let row = format!(
-            "{},{calls},{seconds:.3},{rate:.1},{p50},{p90},{p99},{p999},{max},{},{},{},{},{errors}",
+            "{},{calls},{seconds:.3},{rate:.1},{p50},{p90},{p99},{p999},{max},{},{},{},{},{errors},{}",
             args.label.replace(',', ";"),
             field(cpu_us_per_call),
             field(rss_start),
             field(rss_end),
             field(rss_max),
+            field(steal_pct),
         );
         append_csv(path, &row)?;
     }
@@ -205,22 +234,22 @@ async fn run(args: Args) -> Result<(), Error> {
     Ok(())
 }
 
-/// Makes `calls` calls over all workers; returns them and, when `measure`,
-/// every call's latency in µs.
+/// Makes the calls `pace` hands out over all workers; returns them and, when
+/// `measure`, every call's latency in µs.
 async fn phase(
     workers: Vec<Worker>,
     target: &Arc<Target>,
-    calls: u64,
+    pace: Pace,
     measure: bool,
 ) -> (Vec<Worker>, Vec<u32>) {
-    let next = Arc::new(AtomicU64::new(0));
+    let capacity = pace.calls as usize;
+    let pace = Arc::new(pace);
     let mut tasks = tokio::task::JoinSet::new();
     for mut worker in workers {
-        let (next, target) = (next.clone(), target.clone());
+        let (pace, target) = (pace.clone(), target.clone());
         tasks.spawn(async move {
             let mut latencies = Vec::new();
-            while next.fetch_add(1, Ordering::Relaxed) < calls {
-                let started = Instant::now();
+            while let Some(started) = pace.next().await {
                 if let Err(body) = worker.call(&target).await {
                     target.errors.fetch_add(1, Ordering::Relaxed);
                     if !target.first_error_shown.swap(true, Ordering::Relaxed) {
@@ -234,13 +263,78 @@ async fn phase(
             (worker, latencies)
         });
     }
-    let (mut workers, mut all) = (Vec::new(), Vec::with_capacity(calls as usize));
+    let (mut workers, mut all) = (Vec::new(), Vec::with_capacity(capacity));
     while let Some(done) = tasks.join_next().await {
         let (worker, latencies) = done.expect("a worker panicked");
         workers.push(worker);
         all.extend(latencies);
     }
     (workers, all)
+}
+
+/// Hands out a phase's calls to the workers: each as soon as one is free
+/// (closed loop), or each at its time on a schedule (open loop, `--rate`).
+struct Pace {
+    calls: u64,
+    source: Source,
+}
+
+enum Source {
+    Closed(AtomicU64),
+    /// Each call's due time from the pacing thread, sent once it has come;
+    /// the thread ends the channel after the last call.
+    Open(tokio::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<Instant>>),
+}
+
+impl Pace {
+    fn closed(calls: u64) -> Pace {
+        Pace {
+            calls,
+            source: Source::Closed(AtomicU64::new(0)),
+        }
+    }
+
+    /// Starts the pacing thread: call k is released `k / rate` s from now.
+    fn open(calls: u64, rate: f64) -> Pace {
+        let (release, released) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            let start = Instant::now();
+            for k in 0..calls {
+                let due = start + Duration::from_secs_f64(k as f64 / rate);
+                let now = Instant::now();
+                if due > now {
+                    std::thread::sleep(due - now);
+                }
+                if release.send(due).is_err() {
+                    return;
+                }
+            }
+        });
+        Pace {
+            calls,
+            source: Source::Open(tokio::sync::Mutex::new(released)),
+        }
+    }
+
+    /// When the next call was due (now, in a closed loop); `None` once
+    /// every call has been handed out.
+    async fn next(&self) -> Option<Instant> {
+        match &self.source {
+            Source::Closed(next) => {
+                (next.fetch_add(1, Ordering::Relaxed) < self.calls).then(Instant::now)
+            }
+            Source::Open(released) => released.lock().await.recv().await,
+        }
+    }
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!(
+            "{text:?} is not a positive number of calls per second"
+        )),
+    }
 }
 
 impl Worker {
@@ -422,6 +516,43 @@ fn cpu_ticks(pid: u32) -> Result<u64, Error> {
     Ok(fields[11].parse::<u64>()? + fields[12].parse::<u64>()?)
 }
 
+/// The machine's CPU time from the first line of /proc/stat, in clock ticks.
+#[derive(Debug, PartialEq)]
+struct MachineTicks {
+    /// All of user, nice, system, idle, iowait, irq, softirq and steal.
+    total: u64,
+    steal: u64,
+}
+
+impl MachineTicks {
+    fn read() -> Option<MachineTicks> {
+        MachineTicks::parse(&std::fs::read_to_string("/proc/stat").ok()?)
+    }
+
+    fn parse(stat: &str) -> Option<MachineTicks> {
+        let mut fields = stat
+            .lines()
+            .next()?
+            .strip_prefix("cpu ")?
+            .split_whitespace();
+        let ticks: Vec<u64> = fields
+            .by_ref()
+            .take(8)
+            .map(|f| f.parse().ok())
+            .collect::<Option<_>>()?;
+        (ticks.len() == 8).then(|| MachineTicks {
+            total: ticks.iter().sum(),
+            steal: ticks[7],
+        })
+    }
+
+    /// The share of the CPU time since `before` that was stolen, in %.
+    fn steal_pct_since(&self, before: &MachineTicks) -> Option<f64> {
+        let total = self.total.checked_sub(before.total).filter(|&t| t > 0)?;
+        Some(self.steal.saturating_sub(before.steal) as f64 * 100.0 / total as f64)
+    }
+}
+
 /// VmRSS of a process in MiB.
 fn rss_mib(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -490,6 +621,51 @@ fn append_csv(path: &PathBuf, row: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_paced_phase_releases_every_call_on_schedule_and_no_more() {
+        let pace = Pace::open(50, 1000.0);
+        let first = pace.next().await.expect("a first call");
+        for k in 1..50 {
+            let due = pace.next().await.expect("50 calls");
+            // Handed out once due, never before; the due times 1 ms apart.
+            assert!(Instant::now() >= due);
+            let off_schedule = (due - first).abs_diff(Duration::from_millis(k));
+            assert!(
+                off_schedule < Duration::from_micros(1),
+                "call {k}: {off_schedule:?}"
+            );
+        }
+        assert_eq!(pace.next().await, None, "the schedule ends after 50");
+        let closed = Pace::closed(2);
+        assert!(closed.next().await.is_some() && closed.next().await.is_some());
+        assert_eq!(closed.next().await, None);
+    }
+
+    #[test]
+    fn steal_is_the_stolen_share_of_all_cpu_time_between_two_reads() {
+        let before = MachineTicks::parse("cpu  100 0 50 800 10 0 5 35 0 0\ncpu0 1 2 3\n");
+        let after = MachineTicks::parse("cpu  160 0 70 900 10 0 5 55 0 0\n");
+        assert_eq!(
+            before,
+            Some(MachineTicks {
+                total: 1000,
+                steal: 35
+            })
+        );
+        // 200 ticks passed, 20 of them stolen.
+        assert_eq!(after.unwrap().steal_pct_since(&before.unwrap()), Some(10.0));
+        assert_eq!(MachineTicks::parse("cpu0 1 2 3 4 5 6 7 8\n"), None);
+        assert_eq!(MachineTicks::parse("cpu  1 2 3\n"), None);
+    }
+
+    #[test]
+    fn rates_are_positive_numbers() {
+        assert_eq!(parse_rate("2500"), Ok(2500.0));
+        for bad in ["0", "-1", "inf", "NaN", "fast"] {
+            assert!(parse_rate(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn percentiles_by_nearest_rank() {
